@@ -1,0 +1,10 @@
+"""Agent-based market simulator for customer-focused, -centric and -obsessed firms.
+
+The public entry point is :func:`sim.run.run_model`: a pure function of a
+:class:`sim.config.SimConfig` and a seed that returns tidy result tables.
+"""
+
+from sim.config import ConfigError, SimConfig
+from sim.run import RunResult, run_model
+
+__all__ = ["ConfigError", "RunResult", "SimConfig", "run_model"]

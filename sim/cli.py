@@ -1,0 +1,138 @@
+"""``market-sim``: the Hydra command-line entry point, a thin shell around :func:`sim.run.run_model`.
+
+Bad input (an unknown option, a value of the wrong type, a malformed
+override, a config that fails validation) ends with one ``market-sim: error:``
+line naming the field, exit code 2 and no result files: the config is
+validated by :class:`ValidateOnStart` before Hydra creates any directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pandas as pd
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException, MissingConfigException
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import ConfigError, SimConfig, register_configs
+from sim.io import write_results
+from sim.plots import market_figure
+from sim.run import RunResult, run_model
+
+log = logging.getLogger(__name__)
+
+BAD_INPUT_EXIT = 2
+TABLE_COLUMNS = {
+    "firm": "firm",
+    "strategy": "strategy",
+    "cumulative_profit": "cum. profit",
+    "final_share": "final share",
+    "annual_retention": "retention/yr",
+    "mean_nps": "mean NPS",
+    "main_target_segment": "target",
+}
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+register_configs()
+
+
+def to_sim_config(cfg: DictConfig) -> SimConfig:
+    """Convert a composed Hydra config to a validated :class:`SimConfig` (once, at the edge)."""
+    plain = cfg.copy()
+    with open_dict(plain):
+        plain.pop("hydra", None)
+    config = OmegaConf.to_object(plain)
+    if not isinstance(config, SimConfig):
+        raise ConfigError("config: does not follow the sim_schema (is 'sim_schema' in the defaults?)")
+    return config
+
+
+class ValidateOnStart(Callback):
+    """Validate the composed config before Hydra creates any output directory."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Fail a single run early on bad input."""
+        to_sim_config(config)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Fail a sweep early when its base config is bad."""
+        to_sim_config(config)
+
+
+def summary_table(result: RunResult) -> str:
+    """The per-firm headline table printed at the end of a run."""
+    frame = pd.DataFrame(result.summary["firms"])[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+    return frame.to_string(index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}")
+
+
+def execute(config: SimConfig, directory: Path) -> RunResult:
+    """Run the model and write its tables, summary and figure into ``directory``."""
+    result = run_model(config)
+    write_results(result, directory, tenures=config.output.tenures)
+    if config.output.figure:
+        figure = market_figure(result.firms, config.market.steps_per_year)
+        temporary = directory / ".market.png.tmp.png"
+        figure.savefig(temporary, dpi=110)
+        os.replace(temporary, directory / "market.png")
+    return result
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def _app(cfg: DictConfig) -> None:
+    config = to_sim_config(cfg)
+    directory = Path(HydraConfig.get().runtime.output_dir)
+    result = execute(config, directory)
+    print(summary_table(result))
+    print(f"results: {directory} ({result.summary['wall_time_seconds']:.2f} s)")
+
+
+def describe_bad_input(error: BaseException) -> str | None:
+    """One line naming the field and what is allowed, or ``None`` if ``error`` is not bad input."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:
+        if isinstance(item, ConfigError):
+            return str(item)
+    for item in chain:
+        if isinstance(item, MissingConfigException) and item.options:
+            group = (item.missing_cfg_file or "").rsplit("/", 1)[0]
+            wanted = (item.missing_cfg_file or "").rsplit("/", 1)[-1]
+            return f"{group}: unknown option {wanted!r}; allowed: {', '.join(sorted(item.options))}"
+    for item in chain:
+        if isinstance(item, OmegaConfBaseException):
+            key = getattr(item, "full_key", None)
+            message = " ".join(getattr(item, "msg", str(item)).split())
+            return f"{key}: {message}" if key else message
+    for item in chain:
+        if isinstance(item, HydraException):
+            return " ".join(str(item).split())
+    return None
+
+
+def main() -> None:
+    """Console entry point: run the Hydra app, turning bad input into exit code 2."""
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        _app()
+    except Exception as error:
+        message = describe_bad_input(error)
+        if message is None:
+            raise
+        print(f"market-sim: error: {message}", file=sys.stderr)
+        sys.exit(BAD_INPUT_EXIT)
+
+
+if __name__ == "__main__":
+    main()

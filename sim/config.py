@@ -1,0 +1,371 @@
+"""Typed run configuration: the schema every Hydra YAML in ``conf/`` fills in.
+
+Each config group has a dataclass here. Hydra composes the YAML against these
+schemas (registered in the ConfigStore by :func:`register_configs`), the entry
+point converts once with ``OmegaConf.to_object`` and every ``__post_init__``
+validates its own fields, so library code only ever sees checked dataclasses.
+Firm strategies are *levers* (``strategies``, ``firms``); everything else is an
+assumption about the world (``market``, ``segments``, ``network``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the field."""
+
+
+def _require(ok: bool, field_path: str, message: str) -> None:
+    if not ok:
+        raise ConfigError(f"{field_path}: {message}")
+
+
+def _check_choice(value: str, field_path: str, allowed: tuple[str, ...]) -> None:
+    _require(
+        value in allowed,
+        field_path,
+        f"unknown value {value!r}; allowed: {', '.join(sorted(allowed))}",
+    )
+
+
+def _check_range(
+    value: float, field_path: str, low: float | None = None, high: float | None = None
+) -> None:
+    _require(math.isfinite(value), field_path, f"must be a finite number, got {value}")
+    if low is not None:
+        _require(value >= low, field_path, f"must be >= {low}, got {value}")
+    if high is not None:
+        _require(value <= high, field_path, f"must be <= {high}, got {value}")
+
+
+@dataclass
+class WordOfMouthConfig:
+    """How awareness and attitudes spread (the Bass channels plus valence).
+
+    ``innovation`` and ``imitation`` are the Bass p and q per *year*; a firm
+    spending ``reference_marketing`` per potential customer per month gets
+    exactly p, and q applies per unit of a contact's talk activity.
+    """
+
+    innovation: float = 0.03
+    imitation: float = 0.38
+    reference_marketing: float = 0.02
+    marketing_elasticity: float = 0.5
+    negative_reach: float = 2.0
+    attitude_influence: float = 0.3
+    attitude_decay: float = 0.05
+
+    def validate(self, path: str) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        for name in ("innovation", "imitation", "marketing_elasticity", "negative_reach"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_range(self.reference_marketing, f"{path}.reference_marketing", low=1e-12)
+        _check_range(self.attitude_influence, f"{path}.attitude_influence", 0.0, 1.0)
+        _check_range(self.attitude_decay, f"{path}.attitude_decay", 0.0, 1.0)
+
+
+@dataclass
+class BehaviourConfig:
+    """Customer choice, satisfaction (expectation-disconfirmation) and churn.
+
+    Utility of firm j to customer i is ``-fit_weight * |needs_i - offering_j|
+    - price_sensitivity_i * (price_j - 1) + service_sensitivity_i * service_j
+    + attitude_weight * attitude_ij (+ inertia_i for the incumbent)`` plus a
+    Gumbel taste shock, so choice is multinomial logit. Satisfaction is
+    ``logistic(level_weight * (value - reference) + disconfirmation_weight *
+    (value - expectation))`` (Oliver); expectations adapt at
+    ``expectation_adaptation`` per month.
+    """
+
+    fit_weight: float = 3.0
+    attitude_weight: float = 1.0
+    outside_utility: float = -1.0
+    review_rate: float = 0.02
+    dissatisfaction_churn: float = 0.25
+    expectation_adaptation: float = 0.1
+    level_weight: float = 1.5
+    disconfirmation_weight: float = 2.0
+    reference_value: float = -0.6
+    score_noise: float = 1.0
+
+    def validate(self, path: str) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        for name in ("fit_weight", "attitude_weight", "level_weight",
+                     "disconfirmation_weight", "score_noise"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_range(self.outside_utility, f"{path}.outside_utility")
+        _check_range(self.reference_value, f"{path}.reference_value")
+        for name in ("review_rate", "dissatisfaction_churn", "expectation_adaptation"):
+            _check_range(getattr(self, name), f"{path}.{name}", 0.0, 1.0)
+
+
+@dataclass
+class CostConfig:
+    """Market-wide prices of the things firms buy.
+
+    ``service_cost`` is the extra cost per unit of customer spend at service
+    level 1 (cost grows with the square of the level); ``reposition_cost`` is
+    paid per potential customer per unit of distance an offering moves.
+    """
+
+    survey_cost: float = 0.5
+    research_cost: float = 4.0
+    survey_noise: float = 0.15
+    research_noise: float = 0.15
+    service_cost: float = 0.4
+    reposition_cost: float = 0.3
+
+    def validate(self, path: str) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        for name in ("survey_cost", "research_cost", "survey_noise", "research_noise",
+                     "service_cost", "reposition_cost"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+
+
+@dataclass
+class MarketConfig:
+    """Size, horizon and attribute space of the market, and its customer behaviour.
+
+    One step is one month. ``drift`` scales every segment's drift of needs, so
+    ``market.drift=2`` asks "what if needs drift twice as fast?".
+    """
+
+    customers: int = 10_000
+    steps: int = 120
+    steps_per_year: int = 12
+    attributes: list[str] = field(
+        default_factory=lambda: ["performance", "simplicity", "connectivity", "design"]
+    )
+    drift: float = 1.0
+    needs_noise: float = 0.02
+    initial_penetration: float = 0.5
+    initial_awareness: float = 0.3
+    discount_rate: float = 0.10
+    wom: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    costs: CostConfig = field(default_factory=CostConfig)
+
+    def __post_init__(self) -> None:
+        _require(self.customers >= 2, "market.customers", f"must be >= 2, got {self.customers}")
+        _require(self.steps >= 1, "market.steps", f"must be >= 1, got {self.steps}")
+        _require(self.steps_per_year >= 1, "market.steps_per_year",
+                 f"must be >= 1, got {self.steps_per_year}")
+        _require(len(self.attributes) >= 1, "market.attributes", "needs at least one attribute")
+        _require(len(set(self.attributes)) == len(self.attributes), "market.attributes",
+                 "attribute names must be unique")
+        _check_range(self.drift, "market.drift", low=0.0)
+        _check_range(self.needs_noise, "market.needs_noise", low=0.0)
+        _check_range(self.initial_penetration, "market.initial_penetration", 0.0, 1.0)
+        _check_range(self.initial_awareness, "market.initial_awareness", 0.0, 1.0)
+        _check_range(self.discount_rate, "market.discount_rate", low=0.0)
+        self.wom.validate("market.wom")
+        self.behaviour.validate("market.behaviour")
+        self.costs.validate("market.costs")
+
+
+@dataclass
+class SegmentConfig:
+    """One customer segment: where its needs are, how they move, how it speaks.
+
+    Vectors have one entry per market attribute. ``drift`` is the yearly
+    movement of needs. Stated wants are a lagged, biased, noisy reading of
+    needs: ``want_lag`` is the share of the gap to current needs that wants
+    close each month (1 = wants track needs), ``want_bias`` a fixed segment
+    offset, ``want_noise`` each customer's idiosyncratic offset.
+    """
+
+    share: float = 0.25
+    needs: list[float] = field(default_factory=lambda: [0.5, 0.5, 0.5, 0.5])
+    needs_spread: float = 0.1
+    drift: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    want_lag: float = 0.1
+    want_bias: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    want_noise: float = 0.1
+    spend: float = 1.0
+    spend_spread: float = 0.3
+    price_sensitivity: float = 2.0
+    service_sensitivity: float = 0.5
+    wom_activity: float = 1.0
+    inertia: float = 1.0
+
+    def validate(self, path: str, attributes: int) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        _check_range(self.share, f"{path}.share", 0.0, 1.0)
+        for name in ("needs", "drift", "want_bias"):
+            vector = getattr(self, name)
+            _require(len(vector) == attributes, f"{path}.{name}",
+                     f"needs one value per market attribute ({attributes}), got {len(vector)}")
+            for value in vector:
+                _check_range(value, f"{path}.{name}")
+        _check_range(self.want_lag, f"{path}.want_lag", 0.0, 1.0)
+        for name in ("needs_spread", "want_noise", "spend_spread", "price_sensitivity",
+                     "service_sensitivity", "wom_activity", "inertia"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_range(self.spend, f"{path}.spend", low=1e-9)
+
+
+NETWORK_KINDS = ("small_world", "scale_free", "random", "homophilous", "fully_mixed")
+
+
+@dataclass
+class NetworkConfig:
+    """Word-of-mouth contact network between customers."""
+
+    kind: str = "small_world"
+    mean_degree: int = 10
+    rewiring: float = 0.1
+    homophily: float = 0.8
+
+    def __post_init__(self) -> None:
+        _check_choice(self.kind, "network.kind", NETWORK_KINDS)
+        _require(self.mean_degree >= 2, "network.mean_degree",
+                 f"must be >= 2, got {self.mean_degree}")
+        _check_range(self.rewiring, "network.rewiring", 0.0, 1.0)
+        _check_range(self.homophily, "network.homophily", 0.0, 1.0)
+
+
+INFORMATION_SOURCES = ("wants", "needs", "all")
+AUDIENCES = ("customers", "target", "market")
+TARGETING = ("none", "clv")
+SERVICE_POLICIES = ("fixed", "value", "max")
+PRICING_POLICIES = ("promotional", "value", "never_raise")
+
+
+@dataclass
+class StrategyConfig:
+    """A strategy as a set of named dials: what a firm listens to and how it decides.
+
+    Strategies differ only in information and decision rules, never by a
+    multiplier on outcomes. ``information``: read stated wants (cheap surveys),
+    needs (paid research) or all of both. ``audience``: whom it asks (its own
+    customers, its target segment, the whole market). ``targeting``: treat all
+    customers alike or rank segments by estimated CLV. ``lead``: months ahead
+    of today's estimate it positions (0 = reactive). ``horizon``: months over
+    which a change must pay back and CLV is valued.
+    """
+
+    information: str = "wants"
+    audience: str = "customers"
+    survey_size: int = 100
+    research_size: int = 0
+    targeting: str = "none"
+    horizon: int = 3
+    lead: int = 0
+    adjust_rate: float = 0.5
+    service_policy: str = "fixed"
+    pricing_policy: str = "promotional"
+    promotion_depth: float = 0.1
+    acquisition_budget: float = 0.02
+    acquisition_boost: float = 1.0
+    declines_unprofitable: bool = False
+    winback: bool = False
+    winback_discount: float = 0.0
+    review_every: int = 3
+
+    def validate(self, path: str) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        _check_choice(self.information, f"{path}.information", INFORMATION_SOURCES)
+        _check_choice(self.audience, f"{path}.audience", AUDIENCES)
+        _check_choice(self.targeting, f"{path}.targeting", TARGETING)
+        _check_choice(self.service_policy, f"{path}.service_policy", SERVICE_POLICIES)
+        _check_choice(self.pricing_policy, f"{path}.pricing_policy", PRICING_POLICIES)
+        _require(not (self.audience == "target" and self.targeting == "none"),
+                 f"{path}.audience", "'target' needs targeting: clv")
+        for name in ("survey_size", "research_size", "horizon", "lead"):
+            _require(getattr(self, name) >= 0, f"{path}.{name}",
+                     f"must be >= 0, got {getattr(self, name)}")
+        _require(self.review_every >= 1, f"{path}.review_every",
+                 f"must be >= 1, got {self.review_every}")
+        _check_range(self.adjust_rate, f"{path}.adjust_rate", 0.0, 1.0)
+        _check_range(self.promotion_depth, f"{path}.promotion_depth", 0.0, 0.9)
+        _check_range(self.winback_discount, f"{path}.winback_discount", 0.0, 1.0)
+        _check_range(self.acquisition_budget, f"{path}.acquisition_budget", low=0.0)
+        _check_range(self.acquisition_boost, f"{path}.acquisition_boost", low=0.0)
+
+
+@dataclass
+class FirmConfig:
+    """A firm's starting position and cost structure; ``strategy`` names a preset.
+
+    Money is per potential customer in the market (``fixed_cost`` per month,
+    ``initial_cash`` once) so results do not change with market size alone.
+    ``offering`` of ``None`` starts the firm at the market's mean need.
+    """
+
+    strategy: str = "focused"
+    price: float = 1.0
+    service: float = 0.5
+    unit_cost: float = 0.55
+    fixed_cost: float = 0.03
+    initial_cash: float = 1.0
+    offering: list[float] | None = None
+
+    def validate(self, path: str, attributes: int, strategies: dict[str, StrategyConfig]) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        _check_choice(self.strategy, f"{path}.strategy", tuple(strategies))
+        _check_range(self.price, f"{path}.price", low=0.0)
+        _check_range(self.service, f"{path}.service", 0.0, 1.0)
+        for name in ("unit_cost", "fixed_cost", "initial_cash"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        if self.offering is not None:
+            _require(len(self.offering) == attributes, f"{path}.offering",
+                     f"needs one value per market attribute ({attributes}), got "
+                     f"{len(self.offering)}")
+
+
+@dataclass
+class OutputConfig:
+    """What a run writes besides its tables."""
+
+    figure: bool = True
+    tenures: bool = True
+
+
+@dataclass
+class SimConfig:
+    """A whole run: market assumptions, segments, network, firms and their strategies."""
+
+    market: MarketConfig = field(default_factory=MarketConfig)
+    segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    firms: dict[str, FirmConfig] = field(default_factory=dict)
+    strategies: dict[str, StrategyConfig] = field(default_factory=dict)
+    seed: int = 0
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def __post_init__(self) -> None:
+        attributes = len(self.market.attributes)
+        _require(len(self.segments) >= 1, "segments", "needs at least one segment")
+        for name, segment in self.segments.items():
+            segment.validate(f"segments.{name}", attributes)
+        total = sum(segment.share for segment in self.segments.values())
+        _require(abs(total - 1.0) < 1e-6, "segments",
+                 f"shares must sum to 1, got {total:.6g} "
+                 f"({', '.join(f'{n}={s.share:g}' for n, s in self.segments.items())})")
+        for name, strategy in self.strategies.items():
+            strategy.validate(f"strategies.{name}")
+        _require(len(self.firms) >= 1, "firms", "needs at least one firm")
+        for name, firm in self.firms.items():
+            firm.validate(f"firms.{name}", attributes, self.strategies)
+        _require(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
+
+    @property
+    def segment_names(self) -> list[str]:
+        """Segment names in config order (the order of segment codes)."""
+        return list(self.segments)
+
+    @property
+    def firm_names(self) -> list[str]:
+        """Firm names in config order (the order of firm codes)."""
+        return list(self.firms)
+
+
+def register_configs() -> None:
+    """Register the schemas so Hydra type-checks every YAML value it merges."""
+    store = ConfigStore.instance()
+    store.store(name="sim_schema", node=SimConfig)

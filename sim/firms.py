@@ -1,0 +1,232 @@
+"""The Firm agent: its offer, its books, what it knows, and its periodic review.
+
+Firms are Mesa agents reached through ``model.agents_by_type[Firm]``. Every
+step a firm books revenue and costs and learns from its own accounts
+(retention and margin by segment); every ``review_every`` steps it listens to
+customers and decides its offering, service, price and marketing through the
+rules in :mod:`sim.strategies` that its strategy's dials select.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import strategies
+from sim.config import FirmConfig, StrategyConfig
+from sim.metrics import customer_lifetime_value, periodic_rate
+
+if TYPE_CHECKING:
+    from sim.model import MarketModel
+
+NO_TARGET = -1
+RETENTION_MEMORY = 0.1
+DRIFT_MEMORY = 0.25
+COST_ITEMS = ("goods", "service", "marketing", "research", "reposition", "winback", "fixed")
+
+
+class Firm(mesa.Agent):
+    """A firm that competes for customers with the strategy named in its config."""
+
+    model: MarketModel
+
+    def __init__(
+        self,
+        model: MarketModel,
+        *,
+        code: int,
+        name: str,
+        strategy_name: str,
+        strategy: StrategyConfig,
+        config: FirmConfig,
+        offering: np.ndarray,
+        segments: int,
+    ) -> None:
+        """Create a firm at ``offering`` with the starting price, service and cash of ``config``."""
+        super().__init__(model)
+        market_size = model.config.market.customers
+        self.code = code
+        self.name = name
+        self.strategy_name = strategy_name
+        self.strategy = strategy
+        self.config = config
+        self.offering = np.array(offering, dtype=float)
+        self.list_price = config.price
+        self.price = config.price
+        self.service = config.service
+        self.marketing = strategy.acquisition_budget
+        self.cash = config.initial_cash * market_size
+        self.alive = True
+        self.target = NO_TARGET
+        self.ideal: np.ndarray | None = None
+        self.ideal_step = 0
+        self.drift: np.ndarray | None = None
+        self.last_share = float("nan")
+        self.last_nps = float("nan")
+        self.retention = np.full(segments, np.nan)
+        self.segment_spend = np.full(segments, np.nan)
+        self.segment_customers = np.zeros(segments)
+        self.costs = dict.fromkeys(COST_ITEMS, 0.0)
+        self.revenue = 0.0
+        self.profit = 0.0
+        self.cumulative_profit = 0.0
+
+    @property
+    def unit_cost(self) -> float:
+        """Cost per unit of customer spend served, at the current service level."""
+        return self.config.unit_cost + self.model.config.market.costs.service_cost * self.service**2
+
+    def unit_margin(self) -> float:
+        """Margin per unit of customer spend."""
+        return self.price - self.unit_cost
+
+    def innovation(self, segment_sizes: np.ndarray) -> np.ndarray:
+        """Bass p per year that this firm's marketing buys in each segment (s,).
+
+        Spend per potential customer maps to p with constant elasticity; a
+        targeting firm concentrates the same budget on its target segment.
+        """
+        wom = self.model.config.market.wom
+        spend = np.full(len(segment_sizes), self.marketing)
+        if self.strategy.targeting == "clv" and self.target != NO_TARGET:
+            spend[:] = 0.0
+            spend[self.target] = self.marketing * segment_sizes.sum() / segment_sizes[self.target]
+        if not self.alive:
+            spend[:] = 0.0
+        return wom.innovation * (spend / wom.reference_marketing) ** wom.marketing_elasticity
+
+    def observe(self, at_risk: np.ndarray, churned: np.ndarray, customers: np.ndarray,
+                spend: np.ndarray) -> None:
+        """Learn from its own accounts: retention and spend per customer by segment."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kept = 1.0 - churned / at_risk
+            mean_spend = spend / customers
+        seen = at_risk > 0
+        fresh = seen & np.isnan(self.retention)
+        self.retention[fresh] = kept[fresh]
+        update = seen & ~fresh
+        self.retention[update] += RETENTION_MEMORY * (kept[update] - self.retention[update])
+        self.segment_spend = np.where(customers > 0, mean_spend, self.segment_spend)
+        self.segment_customers = customers
+
+    def book(self, *, spend: float, winback_cost: float) -> None:
+        """Book one step's revenue and every cost; cash absorbs the profit."""
+        market = self.model.config.market
+        size = market.customers
+        self.revenue = spend * self.price
+        self.costs["goods"] = spend * self.config.unit_cost
+        self.costs["service"] = spend * market.costs.service_cost * self.service**2
+        self.costs["marketing"] = self.marketing * size
+        self.costs["winback"] = winback_cost
+        self.costs["fixed"] = self.config.fixed_cost * size
+        self.profit = self.revenue - sum(self.costs.values())
+        self.cumulative_profit += self.profit
+        self.cash += self.profit
+
+    def clear_review_costs(self) -> None:
+        """Review costs belong to the step in which the review happened."""
+        self.costs["research"] = 0.0
+        self.costs["reposition"] = 0.0
+
+    def customer_equity(self) -> float:
+        """Sum of current customers' CLVs from own margin and retention by segment."""
+        market = self.model.config.market
+        discount = periodic_rate(market.discount_rate, market.steps_per_year)
+        margin = np.nan_to_num(self.segment_spend) * self.unit_margin()
+        clv = customer_lifetime_value(margin, np.nan_to_num(self.retention), discount)
+        return float(np.sum(clv * self.segment_customers))
+
+    def review(self, share: float, nps: float) -> None:
+        """Listen, then decide offering, service, price and marketing for the next steps."""
+        model = self.model
+        config = model.config
+        population = model.population
+        if self.strategy.targeting == "clv":
+            self._choose_target()
+        pool = strategies.audience(self.strategy, population, self.code, self.target)
+        evidence = strategies.listen(self.strategy, pool, population, config.market.costs,
+                                     model.streams["research"])
+        self.costs["research"] = evidence.cost
+        heard = pool if pool.size else np.arange(population.size)
+        price_sensitivity = float(population.price_sensitivity[heard].mean())
+        service_sensitivity = float(population.service_sensitivity[heard].mean())
+        if evidence.ideal is not None:
+            self._learn_ideal(evidence.ideal)
+            self._reposition(heard, price_sensitivity)
+        self.service = strategies.service_level(
+            self.strategy, self.service, service_sensitivity, price_sensitivity,
+            config.market.costs.service_cost,
+        )
+        losing = bool(share < self.last_share or nps < self.last_nps)
+        self._set_price(losing, price_sensitivity, service_sensitivity)
+        boost = self.strategy.acquisition_boost if losing and self.strategy.pricing_policy == "promotional" else 0.0
+        self.marketing = self.strategy.acquisition_budget * (1.0 + boost)
+        self.last_share, self.last_nps = share, nps
+
+    def _choose_target(self) -> None:
+        market = self.model.config.market
+        discount = periodic_rate(market.discount_rate, market.steps_per_year)
+        margin = self.segment_spend * self.unit_margin()
+        values = strategies.segment_values(margin, self.retention, self.model.segment_sizes, discount)
+        if np.isfinite(values).any():
+            best = int(np.argmax(values))
+            if best != self.target:
+                self.target = best
+                self.ideal, self.drift = None, None
+
+    def _learn_ideal(self, estimate: np.ndarray) -> None:
+        step = self.model.steps
+        if self.ideal is not None and step > self.ideal_step:
+            slope = (estimate - self.ideal) / (step - self.ideal_step)
+            self.drift = slope if self.drift is None else self.drift + DRIFT_MEMORY * (slope - self.drift)
+        self.ideal, self.ideal_step = estimate, step
+
+    def _reposition(self, heard: np.ndarray, price_sensitivity: float) -> None:
+        config = self.model.config
+        population = self.model.population
+        goal = strategies.projected_ideal(self.ideal, self.drift, self.strategy.lead)
+        proposed = self.offering + self.strategy.adjust_rate * (goal - self.offering)
+        cost = config.market.costs.reposition_cost * config.market.customers * float(
+            np.linalg.norm(proposed - self.offering))
+        if self.strategy.declines_unprofitable:
+            own = heard[population.firm[heard] == self.code]
+            pays = strategies.reposition_pays(
+                old=self.offering, new=proposed, ideal=goal,
+                fit_weight=config.market.behaviour.fit_weight,
+                price_sensitivity=price_sensitivity,
+                spend=float(population.spend[heard].mean()),
+                customers=float(own.size), horizon=self.strategy.horizon, cost=cost,
+            )
+            if not pays:
+                return
+        self.costs["reposition"] = cost
+        self.offering = proposed
+
+    def _set_price(self, losing: bool, price_sensitivity: float, service_sensitivity: float) -> None:
+        policy = self.strategy.pricing_policy
+        rivals = [f for f in self.model.firms if f.alive and f is not self]
+        if policy == "promotional":
+            self.price = strategies.promotional_price(self.list_price, self.strategy.promotion_depth, losing)
+        elif policy == "never_raise":
+            lowest = min((f.price for f in rivals), default=self.price)
+            self.price = strategies.never_raise_price(self.price, lowest, self.unit_cost, losing)
+        else:
+            fit_weight = self.model.config.market.behaviour.fit_weight
+            ideal = self.ideal if self.ideal is not None else self.offering
+
+            def utility(firm: Firm) -> float:
+                return (-fit_weight * float(np.linalg.norm(ideal - firm.offering))
+                        + service_sensitivity * firm.service)
+
+            if rivals:
+                best = max(rivals, key=lambda f: utility(f) - price_sensitivity * (f.price - 1.0))
+                rival_utility, rival_price = utility(best), best.price
+            else:
+                rival_utility = self.model.config.market.behaviour.outside_utility
+                rival_price = 1.0
+            self.price = strategies.value_price(
+                own_utility=utility(self), rival_utility=rival_utility, rival_price=rival_price,
+                price_sensitivity=price_sensitivity, floor=self.unit_cost,
+            )

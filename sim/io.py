@@ -1,0 +1,61 @@
+"""Result files: each written under a temporary name and renamed, so none is ever partial.
+
+Layout of a run directory (columns in docs/OUTPUTS.md): ``firms.parquet``,
+``segments.parquet``, ``tenures.parquet``, ``summary.json`` and
+``market.png``, next to Hydra's own ``.hydra/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from sim.run import RunResult
+
+TABLES = ("firms", "segments", "tenures")
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write one table as parquet, atomically."""
+    _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_results(result: RunResult, directory: Path, tenures: bool = True) -> list[Path]:
+    """Write a run's tables and summary into ``directory``; return the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in TABLES:
+        if name == "tenures" and not tenures:
+            continue
+        path = directory / f"{name}.parquet"
+        write_table(getattr(result, name), path)
+        written.append(path)
+    summary_path = directory / "summary.json"
+    _atomic_write(summary_path, lambda tmp: tmp.write_text(json.dumps(result.summary, indent=2) + "\n"))
+    written.append(summary_path)
+    return written
+
+
+def read_results(directory: Path) -> RunResult:
+    """Read a run directory written by :func:`write_results` back into a :class:`RunResult`."""
+    directory = Path(directory)
+    tables = {
+        name: pd.read_parquet(directory / f"{name}.parquet")
+        if (directory / f"{name}.parquet").exists() else pd.DataFrame()
+        for name in TABLES
+    }
+    summary = json.loads((directory / "summary.json").read_text())
+    return RunResult(summary=summary, **tables)

@@ -1,0 +1,66 @@
+"""Customer metrics as pure functions of arrays: NPS, retention, CLV, customer equity.
+
+Each function takes plain numbers or numpy arrays and returns numbers, so the
+same definitions serve the model, the result tables and the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+
+
+def net_promoter_score(scores: np.ndarray) -> float:
+    """NPS in points (-100..100): share of 9-10 scores minus share of 0-6 scores.
+
+    An empty group has no NPS (``nan``), not zero.
+    """
+    scores = np.asarray(scores)
+    if scores.size == 0:
+        return float("nan")
+    promoters = np.count_nonzero(scores >= PROMOTER_MIN)
+    detractors = np.count_nonzero(scores <= DETRACTOR_MAX)
+    return 100.0 * (promoters - detractors) / scores.size
+
+
+def retention_rate(at_risk: np.ndarray | float, churned: np.ndarray | float) -> np.ndarray | float:
+    """Share of the customers held at the start of a period still held at its end."""
+    at_risk = np.asarray(at_risk, dtype=float)
+    churned = np.asarray(churned, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(at_risk > 0, 1.0 - churned / np.where(at_risk > 0, at_risk, 1.0), np.nan)
+    return rate if rate.ndim else float(rate)
+
+
+def periodic_rate(annual_rate: float, periods_per_year: int) -> float:
+    """Per-period discount rate equivalent to ``annual_rate`` compounded per period."""
+    return (1.0 + annual_rate) ** (1.0 / periods_per_year) - 1.0
+
+
+def customer_lifetime_value(
+    margin: np.ndarray | float, retention: np.ndarray | float, discount: float
+) -> np.ndarray | float:
+    """CLV with constant retention: ``m * r / (1 + i - r)``.
+
+    Margins are counted from the next period on (the customer must first be
+    retained), discounted at ``discount`` per period.
+    """
+    margin = np.asarray(margin, dtype=float)
+    retention = np.clip(np.asarray(retention, dtype=float), 0.0, 1.0)
+    value = margin * retention / (1.0 + discount - retention)
+    return value if value.ndim else float(value)
+
+
+def customer_equity(
+    margin: np.ndarray, retention: np.ndarray, discount: float
+) -> float:
+    """Customer equity: the sum of the CLVs of the customers held now."""
+    return float(np.sum(customer_lifetime_value(margin, retention, discount)))
+
+
+def bass_cumulative(t: np.ndarray | float, p: float, q: float) -> np.ndarray | float:
+    """Bass model cumulative adoption F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})."""
+    decay = np.exp(-(p + q) * np.asarray(t, dtype=float))
+    return (1.0 - decay) / (1.0 + (q / p) * decay)

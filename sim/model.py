@@ -1,0 +1,161 @@
+"""The Mesa market model: builds the world from a config and runs the monthly phases in order.
+
+Phase order of one step (see docs/ODD.md): needs drift; marketing and word
+of mouth spread awareness and attitudes; customers choose (acquisition,
+switching, churn, win-back); customers experience value and update
+satisfaction; due firms review; firms book revenue and costs; firms out of
+cash exit; the step is recorded.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import customers as cust
+from sim.config import SimConfig
+from sim.firms import COST_ITEMS, Firm
+from sim.metrics import net_promoter_score, retention_rate
+from sim.network import build_contacts
+from sim.recorder import Recorder
+
+STREAMS = ("network", "population", "dynamics", "research")
+
+
+class MarketModel(mesa.Model):
+    """Firms (Mesa agents) competing for a vectorised customer population."""
+
+    def __init__(self, config: SimConfig, seed: int | None = None) -> None:
+        """Build the population, the contact network and the firms.
+
+        ``seed`` defaults to ``config.seed``. Each mechanism draws from its own
+        stream spawned from the seed, so changing one mechanism does not shift
+        another's random numbers.
+        """
+        seed = config.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.streams = dict(zip(
+            STREAMS,
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
+            strict=True,
+        ))
+        firm_names = config.firm_names
+        self.population = cust.create_population(config, len(firm_names), self.streams["population"])
+        self.segment_sizes = np.bincount(self.population.segment, minlength=len(config.segments)).astype(float)
+        self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
+        weights = np.array([s.share for s in config.segments.values()])
+        mean_need = weights @ np.array([s.needs for s in config.segments.values()], dtype=float)
+        for code, name in enumerate(firm_names):
+            firm_config = config.firms[name]
+            Firm(
+                self,
+                code=code,
+                name=name,
+                strategy_name=firm_config.strategy,
+                strategy=config.strategies[firm_config.strategy],
+                config=firm_config,
+                offering=np.array(firm_config.offering) if firm_config.offering is not None else mean_need,
+                segments=len(config.segments),
+            )
+        self.recorder = Recorder(config, self.firms)
+        self._settle_expectations()
+
+    @property
+    def firms(self) -> list[Firm]:
+        """Firms in code order."""
+        return sorted(self.agents_by_type[Firm], key=lambda firm: firm.code)
+
+    def offers(self) -> cust.Offers:
+        """Snapshot of what every firm offers this step."""
+        firms = self.firms
+        return cust.Offers(
+            offering=np.array([f.offering for f in firms]),
+            price=np.array([f.price for f in firms]),
+            service=np.array([f.service for f in firms]),
+            alive=np.array([f.alive for f in firms]),
+            innovation=np.array([f.innovation(self.segment_sizes) for f in firms]),
+            winback_discount=np.array(
+                [f.strategy.winback_discount if f.strategy.winback else 0.0 for f in firms]),
+        )
+
+    def _settle_expectations(self) -> None:
+        """Start everyone expecting what the (identical) starting offers deliver."""
+        population = self.population
+        everyone = np.arange(population.size)
+        values = cust.value(population, self.offers(), self.config, everyone)
+        population.expectation[:] = values.mean(axis=1)
+        cust.experience(population, self.offers(), self.config, self.streams["dynamics"])
+
+    def step(self) -> None:
+        """Advance the market by one month."""
+        population, config = self.population, self.config
+        dynamics = self.streams["dynamics"]
+        firms = self.firms
+        n_firms, n_segments = len(firms), len(config.segments)
+        at_risk = self._counts(population.firm, population.segment)
+
+        cust.drift_needs(population, config, dynamics)
+        offers = self.offers()
+        cust.spread_word_of_mouth(population, offers, self.contacts, config, dynamics)
+        moves = cust.choose_firms(population, offers, config, dynamics)
+        self.recorder.end_spells(population, moves.left, self.steps, reason="churn")
+        cust.apply_moves(population, moves, self.steps)
+        cust.experience(population, offers, config, dynamics)
+
+        churned = np.bincount(
+            moves.left_firm * n_segments + population.segment[moves.left],
+            minlength=n_firms * n_segments,
+        ).reshape(n_firms, n_segments)
+        acquired = np.bincount(moves.joined_firm, minlength=n_firms)
+        held = self._counts(population.firm, population.segment)
+        spend = self._counts(population.firm, population.segment, weights=population.spend)
+        shares = held.sum(axis=1) / population.size
+        nps = self._nps_by_firm()
+
+        for firm in firms:
+            firm.clear_review_costs()
+            firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
+            if firm.alive and self.steps % firm.strategy.review_every == 0:
+                firm.review(share=float(shares[firm.code]), nps=nps[firm.code])
+            if firm.alive:
+                firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
+                if firm.cash < 0:
+                    self._exit(firm)
+
+        self.recorder.record_step(
+            step=self.steps,
+            firms=firms,
+            population=population,
+            at_risk=at_risk,
+            churned=churned,
+            acquired=acquired,
+            won_back=moves.won_back,
+            retention=retention_rate(at_risk.sum(axis=1), churned.sum(axis=1)),
+            nps=nps,
+        )
+        if self.steps >= config.market.steps:
+            self.running = False
+
+    def _counts(self, firm: np.ndarray, segment: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """(f, s) customers (or summed ``weights``) by firm and segment."""
+        n_firms, n_segments = len(self.config.firms), len(self.config.segments)
+        held = firm != cust.NO_FIRM
+        codes = firm[held] * n_segments + segment[held]
+        counts = np.bincount(codes, weights=None if weights is None else weights[held],
+                             minlength=n_firms * n_segments)
+        return counts.reshape(n_firms, n_segments).astype(float)
+
+    def _nps_by_firm(self) -> list[float]:
+        population = self.population
+        return [net_promoter_score(population.score[population.firm == code])
+                for code in range(len(self.config.firms))]
+
+    def _exit(self, firm: Firm) -> None:
+        """A firm out of cash exits; its customers are released to shop again."""
+        firm.alive = False
+        released = np.flatnonzero(self.population.firm == firm.code)
+        self.recorder.end_spells(self.population, released, self.steps, reason="exit")
+        self.population.firm[released] = cust.NO_FIRM
+        self.population.score[released] = -1

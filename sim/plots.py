@@ -1,0 +1,36 @@
+"""Figures: a firms table in, a matplotlib Figure out; nothing here knows the model."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+PANELS = (
+    ("share", "Market share"),
+    ("cumulative_profit", "Cumulative profit"),
+    ("retention_rate", "Monthly retention (12-month mean)"),
+    ("nps", "Net Promoter Score"),
+)
+
+
+def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
+    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis)."""
+    figure, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
+    for (column, title), axis in zip(PANELS, axes.ravel(), strict=True):
+        for name, history in firms.groupby("firm", observed=True, sort=False):
+            series = history[column]
+            if column == "retention_rate":
+                series = series.rolling(steps_per_year, min_periods=1).mean()
+            label = f"{name} ({history['strategy'].iloc[0]})"
+            axis.plot(history["step"] / steps_per_year, series, label=label)
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+    for axis in axes[1]:
+        axis.set_xlabel("year")
+    axes[0, 0].legend(loc="best", fontsize="small")
+    return figure

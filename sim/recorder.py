@@ -1,0 +1,157 @@
+"""Collects a run's observations step by step into the tidy tables of the output contract.
+
+Tables (columns documented in docs/OUTPUTS.md):
+``firms`` one row per step and firm; ``segments`` one row per step, firm and
+segment; ``tenures`` one row per customer spell.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.config import SimConfig
+from sim.customers import NO_FIRM, Population
+from sim.firms import COST_ITEMS, NO_TARGET
+from sim.metrics import DETRACTOR_MAX, PROMOTER_MIN, retention_rate
+
+if TYPE_CHECKING:
+    from sim.firms import Firm
+
+SPELL_ENDINGS = ("churn", "exit", "censored")
+
+
+class Recorder:
+    """Accumulates rows in column lists; :meth:`tables` turns them into data frames."""
+
+    def __init__(self, config: SimConfig, firms: list[Firm]) -> None:
+        """Prepare empty columns for ``firms`` in ``config``."""
+        self.config = config
+        self.firm_names = [f.name for f in firms]
+        self.strategy_names = [f.strategy_name for f in firms]
+        self.segment_names = config.segment_names
+        self.firm_rows: list[dict[str, object]] = []
+        self.segment_columns: dict[str, list[np.ndarray]] = {}
+        self.spells: list[dict[str, np.ndarray]] = []
+
+    def end_spells(self, population: Population, idx: np.ndarray, step: int, reason: str) -> None:
+        """Close the current spells of customers ``idx`` at ``step``."""
+        if idx.size:
+            self.spells.append({
+                "customer": idx.astype(np.int64),
+                "segment": population.segment[idx],
+                "firm": population.firm[idx],
+                "start": population.spell_start[idx],
+                "end": np.full(idx.size, step, dtype=np.int64),
+                "ended_by": np.full(idx.size, SPELL_ENDINGS.index(reason), dtype=np.int64),
+            })
+
+    def record_step(
+        self,
+        *,
+        step: int,
+        firms: list[Firm],
+        population: Population,
+        at_risk: np.ndarray,
+        churned: np.ndarray,
+        acquired: np.ndarray,
+        won_back: np.ndarray,
+        retention: np.ndarray,
+        nps: list[float],
+    ) -> None:
+        """Append the firm rows and the firm x segment rows of one step."""
+        n_firms, n_segments = at_risk.shape
+        held = population.firm != NO_FIRM
+        code = population.firm[held] * n_segments + population.segment[held]
+        size = n_firms * n_segments
+
+        def by_group(weights: np.ndarray | None = None) -> np.ndarray:
+            return np.bincount(code, weights=weights, minlength=size).reshape(n_firms, n_segments)
+
+        customers = by_group().astype(float)
+        score = population.score[held]
+        promoters = by_group((score >= PROMOTER_MIN).astype(float))
+        detractors = by_group((score <= DETRACTOR_MAX).astype(float))
+        satisfaction_sum = by_group(population.satisfaction[held])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            group_nps = np.where(customers > 0, 100.0 * (promoters - detractors) / customers, np.nan)
+            group_satisfaction = np.where(customers > 0, satisfaction_sum / customers, np.nan)
+            segment_totals = np.bincount(population.segment, minlength=n_segments)
+            firm_satisfaction = satisfaction_sum.sum(axis=1) / customers.sum(axis=1)
+
+        attributes = self.config.market.attributes
+        for firm in firms:
+            c = firm.code
+            row: dict[str, object] = {
+                "step": step,
+                "firm": firm.name,
+                "strategy": firm.strategy_name,
+                "alive": firm.alive,
+                "customers": int(customers[c].sum()),
+                "share": customers[c].sum() / population.size,
+                "acquired": int(acquired[c]),
+                "churned": int(churned[c].sum()),
+                "won_back": int(won_back[c]),
+                "retention_rate": retention[c],
+                "revenue": firm.revenue,
+            }
+            row.update({f"cost_{item}": firm.costs[item] for item in COST_ITEMS})
+            row.update({
+                "profit": firm.profit,
+                "cumulative_profit": firm.cumulative_profit,
+                "cash": firm.cash,
+                "nps": nps[c],
+                "satisfaction": firm_satisfaction[c],
+                "customer_equity": firm.customer_equity(),
+                "price": firm.price,
+                "service": firm.service,
+                "target_segment": (self.segment_names[firm.target]
+                                   if firm.target != NO_TARGET else ""),
+            })
+            row.update({f"offering_{a}": float(v) for a, v in zip(attributes, firm.offering, strict=True)})
+            self.firm_rows.append(row)
+
+        columns = {
+            "step": np.full(size, step),
+            "firm": np.repeat(np.arange(n_firms), n_segments),
+            "segment": np.tile(np.arange(n_segments), n_firms),
+            "customers": customers.ravel().astype(np.int64),
+            "share": (customers / segment_totals[None, :]).ravel(),
+            "at_risk": at_risk.ravel().astype(np.int64),
+            "churned": churned.ravel().astype(np.int64),
+            "retention_rate": retention_rate(at_risk, churned).ravel(),
+            "satisfaction": group_satisfaction.ravel(),
+            "nps": group_nps.ravel(),
+        }
+        for name, values in columns.items():
+            self.segment_columns.setdefault(name, []).append(values)
+
+    def tables(self, population: Population, final_step: int) -> dict[str, pd.DataFrame]:
+        """The three result tables; spells still open at the horizon are censored."""
+        open_spells = np.flatnonzero(population.firm != NO_FIRM)
+        self.end_spells(population, open_spells, final_step, reason="censored")
+        firm_cat = pd.CategoricalDtype(self.firm_names)
+        segment_cat = pd.CategoricalDtype(self.segment_names)
+
+        firms = pd.DataFrame(self.firm_rows)
+        firms["firm"] = firms["firm"].astype(firm_cat)
+
+        segments = pd.DataFrame({k: np.concatenate(v) for k, v in self.segment_columns.items()})
+        segments["firm"] = pd.Categorical.from_codes(segments["firm"], dtype=firm_cat)
+        segments["segment"] = pd.Categorical.from_codes(segments["segment"], dtype=segment_cat)
+
+        spells = {k: np.concatenate([s[k] for s in self.spells]) if self.spells else np.array([], dtype=np.int64)
+                  for k in ("customer", "segment", "firm", "start", "end", "ended_by")}
+        tenures = pd.DataFrame({
+            "customer": spells["customer"],
+            "segment": pd.Categorical.from_codes(spells["segment"], dtype=segment_cat),
+            "firm": pd.Categorical.from_codes(spells["firm"], dtype=firm_cat),
+            "start": spells["start"],
+            "end": spells["end"],
+            "duration": spells["end"] - spells["start"],
+            "ended_by": pd.Categorical.from_codes(spells["ended_by"], dtype=pd.CategoricalDtype(SPELL_ENDINGS)),
+        }).sort_values(["customer", "start", "end"], kind="stable", ignore_index=True)
+        tenures["churned"] = tenures["ended_by"] == "churn"
+        return {"firms": firms, "segments": segments, "tenures": tenures}

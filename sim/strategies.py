@@ -1,0 +1,170 @@
+"""Strategy decision rules: how the dials of a :class:`StrategyConfig` turn evidence into decisions.
+
+Each rule is a pure function of what a firm knows (its estimates, its own
+accounts, competitors' public prices and offerings) and returns a decision.
+The three presets in ``conf/strategy/`` differ only in which rules their
+dials select; nothing here names a preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import CostConfig, StrategyConfig
+from sim.customers import Population
+from sim.metrics import customer_lifetime_value
+
+
+@dataclass
+class Evidence:
+    """What one review's listening produced.
+
+    Attributes:
+        ideal: (k,) estimated ideal offering for the audience, or ``None`` if nobody was heard.
+        respondents: number of wants readings plus needs readings.
+        cost: money spent on surveys and research.
+    """
+
+    ideal: np.ndarray | None
+    respondents: int
+    cost: float
+
+
+def audience(strategy: StrategyConfig, population: Population, firm: int, target: int) -> np.ndarray:
+    """Indices of the customers a firm listens to: its own, its target segment, or everyone."""
+    if strategy.audience == "customers":
+        return np.flatnonzero(population.firm == firm)
+    if strategy.audience == "target":
+        return np.flatnonzero(population.segment == target)
+    return np.arange(population.size)
+
+
+def listen(
+    strategy: StrategyConfig,
+    pool: np.ndarray,
+    population: Population,
+    costs: CostConfig,
+    rng: np.random.Generator,
+) -> Evidence:
+    """Survey stated wants and/or research needs of a random sample of ``pool``.
+
+    Surveys read stated wants (lagged, biased) with ``survey_noise`` per
+    response; research reads latent needs with ``research_noise`` per
+    interview. Precision rises with sample size, and so does cost: every
+    customer weighs the same in the estimate.
+    """
+    readings: list[np.ndarray] = []
+    cost = 0.0
+    if strategy.information in ("wants", "all") and strategy.survey_size > 0 and pool.size:
+        sample = rng.choice(pool, size=min(strategy.survey_size, pool.size), replace=False)
+        wants = population.wants(sample)
+        readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
+        cost += costs.survey_cost * sample.size
+    if strategy.information in ("needs", "all") and strategy.research_size > 0 and pool.size:
+        sample = rng.choice(pool, size=min(strategy.research_size, pool.size), replace=False)
+        needs = population.needs[sample]
+        readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
+        cost += costs.research_cost * sample.size
+    if not readings:
+        return Evidence(ideal=None, respondents=0, cost=cost)
+    stacked = np.vstack(readings)
+    return Evidence(ideal=stacked.mean(axis=0), respondents=len(stacked), cost=cost)
+
+
+def segment_values(
+    margin: np.ndarray, retention: np.ndarray, segment_sizes: np.ndarray, discount: float
+) -> np.ndarray:
+    """Potential customer equity per segment: estimated CLV times segment size.
+
+    Segments the firm has no data on (``nan`` margin or retention) are worth
+    ``-inf`` so they are never chosen blind.
+    """
+    clv = customer_lifetime_value(np.nan_to_num(margin), np.nan_to_num(retention), discount)
+    known = np.isfinite(margin) & np.isfinite(retention)
+    return np.where(known, clv * segment_sizes, -np.inf)
+
+
+def projected_ideal(
+    estimate: np.ndarray, drift: np.ndarray | None, lead: int
+) -> np.ndarray:
+    """Where the audience's ideal will be ``lead`` steps ahead, on the estimated drift."""
+    if drift is None or lead == 0:
+        return estimate
+    return estimate + lead * drift
+
+
+def reposition_pays(
+    *,
+    old: np.ndarray,
+    new: np.ndarray,
+    ideal: np.ndarray,
+    fit_weight: float,
+    price_sensitivity: float,
+    spend: float,
+    customers: float,
+    horizon: int,
+    cost: float,
+) -> bool:
+    """Whether moving the offering from ``old`` to ``new`` pays back within ``horizon`` steps.
+
+    The gain is the fit improvement toward ``ideal`` turned into money through
+    the audience's price sensitivity (willingness to pay per unit of spend),
+    times their spend, the customers who benefit and the horizon.
+    """
+    gain_utility = fit_weight * (np.linalg.norm(ideal - old) - np.linalg.norm(ideal - new))
+    gain = gain_utility / max(price_sensitivity, 1e-9) * spend * customers * horizon
+    return bool(gain > cost)
+
+
+def service_level(
+    strategy: StrategyConfig,
+    current: float,
+    service_sensitivity: float,
+    price_sensitivity: float,
+    service_cost: float,
+) -> float:
+    """Service level by policy.
+
+    ``fixed`` keeps the current level; ``max`` serves at level 1 whatever it
+    costs; ``value`` picks the level where the audience's willingness to pay
+    for service (``service_sensitivity / price_sensitivity`` per unit) equals
+    its marginal cost (``2 * service_cost * level``).
+    """
+    if strategy.service_policy == "fixed":
+        return current
+    if strategy.service_policy == "max":
+        return 1.0
+    willingness = service_sensitivity / max(price_sensitivity, 1e-9)
+    return float(np.clip(willingness / (2.0 * max(service_cost, 1e-9)), 0.0, 1.0))
+
+
+def value_price(
+    *,
+    own_utility: float,
+    rival_utility: float,
+    rival_price: float,
+    price_sensitivity: float,
+    floor: float,
+) -> float:
+    """Price to value: split the utility advantage over the best rival equally, in money.
+
+    The firm charges the rival's price plus half its non-price advantage
+    converted at the audience's price sensitivity, and never prices below
+    ``floor`` (its unit cost).
+    """
+    premium = 0.5 * (own_utility - rival_utility) / max(price_sensitivity, 1e-9)
+    return float(max(rival_price + premium, floor))
+
+
+def promotional_price(list_price: float, depth: float, losing: bool) -> float:
+    """List price, or a promotion of ``depth`` while the firm is losing share or NPS."""
+    return list_price * (1.0 - depth) if losing else list_price
+
+
+def never_raise_price(current: float, lowest_rival: float, floor: float, losing: bool) -> float:
+    """Match the cheapest rival when losing, never go up, never sell below ``floor``."""
+    if not losing:
+        return current
+    return float(max(min(current, lowest_rival), min(current, floor)))
