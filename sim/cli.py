@@ -19,9 +19,10 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, MissingConfigException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.compose import CONFIG_DIR, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
 from sim.io import write_results
 from sim.plots import market_figure
@@ -40,20 +41,7 @@ TABLE_COLUMNS = {
     "main_target_segment": "target",
 }
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
-
 register_configs()
-
-
-def to_sim_config(cfg: DictConfig) -> SimConfig:
-    """Convert a composed Hydra config to a validated :class:`SimConfig` (once, at the edge)."""
-    plain = cfg.copy()
-    with open_dict(plain):
-        plain.pop("hydra", None)
-    config = OmegaConf.to_object(plain)
-    if not isinstance(config, SimConfig):
-        raise ConfigError("config: does not follow the sim_schema (is 'sim_schema' in the defaults?)")
-    return config
 
 
 class ValidateOnStart(Callback):

@@ -114,7 +114,7 @@ class CostConfig:
     """
 
     survey_cost: float = 0.5
-    research_cost: float = 4.0
+    research_cost: float = 10.0
     survey_noise: float = 0.15
     research_noise: float = 0.15
     service_cost: float = 0.4
@@ -260,6 +260,7 @@ class StrategyConfig:
     service_policy: str = "fixed"
     pricing_policy: str = "promotional"
     promotion_depth: float = 0.1
+    reaction_threshold: float = 0.03
     acquisition_budget: float = 0.02
     acquisition_boost: float = 1.0
     declines_unprofitable: bool = False
@@ -283,6 +284,7 @@ class StrategyConfig:
                  f"must be >= 1, got {self.review_every}")
         _check_range(self.adjust_rate, f"{path}.adjust_rate", 0.0, 1.0)
         _check_range(self.promotion_depth, f"{path}.promotion_depth", 0.0, 0.9)
+        _check_range(self.reaction_threshold, f"{path}.reaction_threshold", 0.0, 1.0)
         _check_range(self.winback_discount, f"{path}.winback_discount", 0.0, 1.0)
         _check_range(self.acquisition_budget, f"{path}.acquisition_budget", low=0.0)
         _check_range(self.acquisition_boost, f"{path}.acquisition_boost", low=0.0)
@@ -300,9 +302,9 @@ class FirmConfig:
     strategy: str = "focused"
     price: float = 1.0
     service: float = 0.5
-    unit_cost: float = 0.55
+    unit_cost: float = 0.5
     fixed_cost: float = 0.03
-    initial_cash: float = 1.0
+    initial_cash: float = 3.0
     offering: list[float] | None = None
 
     def validate(self, path: str, attributes: int, strategies: dict[str, StrategyConfig]) -> None:

@@ -155,12 +155,22 @@ def create_population(config: SimConfig, firms: int, rng: np.random.Generator) -
 
 def value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
     """Experienced value (m, f) of every firm's offer to customers ``idx``: fit, price, service."""
-    behaviour = config.market.behaviour
-    distance = np.linalg.norm(population.needs[idx, None, :] - offers.offering[None, :, :], axis=2)
+    gap = population.needs[idx, None, :] - offers.offering[None, :, :]
     return (
-        -behaviour.fit_weight * distance
+        -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ifk,ifk->if", gap, gap))
         - population.price_sensitivity[idx, None] * (offers.price[None, :] - 1.0)
         + population.service_sensitivity[idx, None] * offers.service[None, :]
+    )
+
+
+def own_value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
+    """Experienced value (m,) of each customer's own firm (``idx`` must all have a firm)."""
+    firm = population.firm[idx]
+    gap = population.needs[idx] - offers.offering[firm]
+    return (
+        -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ik,ik->i", gap, gap))
+        - population.price_sensitivity[idx] * (offers.price[firm] - 1.0)
+        + population.service_sensitivity[idx] * offers.service[firm]
     )
 
 
@@ -323,7 +333,7 @@ def experience(
     behaviour = config.market.behaviour
     customers = np.flatnonzero(population.firm != NO_FIRM)
     firm = population.firm[customers]
-    experienced = value(population, offers, config, customers)[np.arange(len(customers)), firm]
+    experienced = own_value(population, offers, config, customers)
     expected = population.expectation[customers]
     satisfaction = 1.0 / (1.0 + np.exp(
         -behaviour.level_weight * (experienced - behaviour.reference_value)

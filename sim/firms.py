@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 NO_TARGET = -1
 RETENTION_MEMORY = 0.1
-DRIFT_MEMORY = 0.25
+LEVEL_SMOOTHING = 0.5
+TREND_SMOOTHING = 0.2
 COST_ITEMS = ("goods", "service", "marketing", "research", "reposition", "winback", "fixed")
 
 
@@ -61,6 +62,7 @@ class Firm(mesa.Agent):
         self.alive = True
         self.target = NO_TARGET
         self.ideal: np.ndarray | None = None
+        self.readings = np.empty((0, len(offering)))
         self.ideal_step = 0
         self.drift: np.ndarray | None = None
         self.last_share = float("nan")
@@ -112,7 +114,14 @@ class Firm(mesa.Agent):
         self.segment_customers = customers
 
     def book(self, *, spend: float, winback_cost: float) -> None:
-        """Book one step's revenue and every cost; cash absorbs the profit."""
+        """Book one step's revenue and every cost; cash absorbs the profit.
+
+        A firm that has exited books nothing.
+        """
+        if not self.alive:
+            self.revenue = self.profit = 0.0
+            self.costs = dict.fromkeys(COST_ITEMS, 0.0)
+            return
         market = self.model.config.market
         size = market.customers
         self.revenue = spend * self.price
@@ -153,13 +162,16 @@ class Firm(mesa.Agent):
         price_sensitivity = float(population.price_sensitivity[heard].mean())
         service_sensitivity = float(population.service_sensitivity[heard].mean())
         if evidence.ideal is not None:
+            self.readings = evidence.readings
             self._learn_ideal(evidence.ideal)
             self._reposition(heard, price_sensitivity)
-        self.service = strategies.service_level(
+        wanted_service = strategies.service_level(
             self.strategy, self.service, service_sensitivity, price_sensitivity,
             config.market.costs.service_cost,
         )
-        losing = bool(share < self.last_share or nps < self.last_nps)
+        self.service += self.strategy.adjust_rate * (wanted_service - self.service)
+        losing = strategies.losing_ground(
+            share, self.last_share, nps, self.last_nps, self.strategy.reaction_threshold)
         self._set_price(losing, price_sensitivity, service_sensitivity)
         boost = self.strategy.acquisition_boost if losing and self.strategy.pricing_policy == "promotional" else 0.0
         self.marketing = self.strategy.acquisition_budget * (1.0 + boost)
@@ -175,13 +187,25 @@ class Firm(mesa.Agent):
             if best != self.target:
                 self.target = best
                 self.ideal, self.drift = None, None
+                self.readings = np.empty((0, len(self.offering)))
 
     def _learn_ideal(self, estimate: np.ndarray) -> None:
+        """Holt's linear-trend smoothing of the audience's ideal: a level and a per-step drift.
+
+        Smoothing keeps sampling noise in single readings from being
+        extrapolated ``lead`` steps ahead.
+        """
         step = self.model.steps
-        if self.ideal is not None and step > self.ideal_step:
-            slope = (estimate - self.ideal) / (step - self.ideal_step)
-            self.drift = slope if self.drift is None else self.drift + DRIFT_MEMORY * (slope - self.drift)
-        self.ideal, self.ideal_step = estimate, step
+        if self.ideal is None:
+            self.ideal, self.ideal_step = estimate, step
+            return
+        elapsed = step - self.ideal_step
+        trend = self.drift if self.drift is not None else np.zeros_like(estimate)
+        forecast = self.ideal + trend * elapsed
+        level = forecast + LEVEL_SMOOTHING * (estimate - forecast)
+        slope = (level - self.ideal) / elapsed
+        self.drift = slope if self.drift is None else trend + TREND_SMOOTHING * (slope - trend)
+        self.ideal, self.ideal_step = level, step
 
     def _reposition(self, heard: np.ndarray, price_sensitivity: float) -> None:
         config = self.model.config
@@ -214,10 +238,10 @@ class Firm(mesa.Agent):
             self.price = strategies.never_raise_price(self.price, lowest, self.unit_cost, losing)
         else:
             fit_weight = self.model.config.market.behaviour.fit_weight
-            ideal = self.ideal if self.ideal is not None else self.offering
+            readings = self.readings if len(self.readings) else self.offering[None, :]
 
             def utility(firm: Firm) -> float:
-                return (-fit_weight * float(np.linalg.norm(ideal - firm.offering))
+                return (strategies.mean_fit(readings, firm.offering, fit_weight)
                         + service_sensitivity * firm.service)
 
             if rivals:
@@ -226,7 +250,8 @@ class Firm(mesa.Agent):
             else:
                 rival_utility = self.model.config.market.behaviour.outside_utility
                 rival_price = 1.0
-            self.price = strategies.value_price(
+            wanted = strategies.value_price(
                 own_utility=utility(self), rival_utility=rival_utility, rival_price=rival_price,
                 price_sensitivity=price_sensitivity, floor=self.unit_cost,
             )
+            self.price += self.strategy.adjust_rate * (wanted - self.price)

@@ -14,8 +14,8 @@ import numpy as np
 
 from sim import customers as cust
 from sim.config import SimConfig
-from sim.firms import COST_ITEMS, Firm
-from sim.metrics import net_promoter_score, retention_rate
+from sim.firms import Firm
+from sim.metrics import net_promoter_score
 from sim.network import build_contacts
 from sim.recorder import Recorder
 
@@ -114,15 +114,15 @@ class MarketModel(mesa.Model):
         shares = held.sum(axis=1) / population.size
         nps = self._nps_by_firm()
 
+        released = np.zeros_like(churned)
         for firm in firms:
             firm.clear_review_costs()
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
             if firm.alive and self.steps % firm.strategy.review_every == 0:
                 firm.review(share=float(shares[firm.code]), nps=nps[firm.code])
-            if firm.alive:
-                firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
-                if firm.cash < 0:
-                    self._exit(firm)
+            firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
+            if firm.alive and firm.cash < 0:
+                released[firm.code] = self._exit(firm)
 
         self.recorder.record_step(
             step=self.steps,
@@ -130,9 +130,9 @@ class MarketModel(mesa.Model):
             population=population,
             at_risk=at_risk,
             churned=churned,
+            released=released,
             acquired=acquired,
             won_back=moves.won_back,
-            retention=retention_rate(at_risk.sum(axis=1), churned.sum(axis=1)),
             nps=nps,
         )
         if self.steps >= config.market.steps:
@@ -152,10 +152,15 @@ class MarketModel(mesa.Model):
         return [net_promoter_score(population.score[population.firm == code])
                 for code in range(len(self.config.firms))]
 
-    def _exit(self, firm: Firm) -> None:
-        """A firm out of cash exits; its customers are released to shop again."""
+    def _exit(self, firm: Firm) -> np.ndarray:
+        """A firm out of cash exits; its customers are released to shop again.
+
+        Returns the released customers by segment (s,): customers the firm lost.
+        """
         firm.alive = False
-        released = np.flatnonzero(self.population.firm == firm.code)
-        self.recorder.end_spells(self.population, released, self.steps, reason="exit")
-        self.population.firm[released] = cust.NO_FIRM
-        self.population.score[released] = -1
+        population = self.population
+        released = np.flatnonzero(population.firm == firm.code)
+        self.recorder.end_spells(population, released, self.steps, reason="exit")
+        population.firm[released] = cust.NO_FIRM
+        population.score[released] = -1
+        return np.bincount(population.segment[released], minlength=len(self.config.segments)).astype(float)

@@ -82,8 +82,11 @@ def build_contacts(config: NetworkConfig, segment: np.ndarray, rng: np.random.Ge
     if config.kind == "fully_mixed":
         return Contacts(adjacency=None, graph=None, n=n)
     graph = build_graph(config, segment, rng)
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr", dtype=np.float64)
-    degree = np.asarray(adjacency.sum(axis=1)).ravel()
-    inverse = np.divide(1.0, degree, out=np.zeros(n), where=degree > 0)
-    normalised = sp.csr_array(sp.diags_array(inverse) @ adjacency)
-    return Contacts(adjacency=normalised, graph=graph, n=n)
+    edges = np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)
+    rows = np.concatenate([edges[:, 0], edges[:, 1]])
+    cols = np.concatenate([edges[:, 1], edges[:, 0]])
+    degree = np.bincount(rows, minlength=n).astype(float)
+    weight = 1.0 / degree[rows]
+    adjacency = sp.csr_array((weight, (rows, cols)), shape=(n, n))
+    adjacency.sum_duplicates()
+    return Contacts(adjacency=adjacency, graph=graph, n=n)

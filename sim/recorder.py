@@ -56,12 +56,17 @@ class Recorder:
         population: Population,
         at_risk: np.ndarray,
         churned: np.ndarray,
+        released: np.ndarray,
         acquired: np.ndarray,
         won_back: np.ndarray,
-        retention: np.ndarray,
         nps: list[float],
     ) -> None:
-        """Append the firm rows and the firm x segment rows of one step."""
+        """Append the firm rows and the firm x segment rows of one step.
+
+        ``at_risk``, ``churned`` and ``released`` are (f, s): customers held at
+        the start of the step, customers who left by choice, and customers lost
+        because their firm exited. Retention counts both kinds of loss.
+        """
         n_firms, n_segments = at_risk.shape
         held = population.firm != NO_FIRM
         code = population.firm[held] * n_segments + population.segment[held]
@@ -81,6 +86,8 @@ class Recorder:
             segment_totals = np.bincount(population.segment, minlength=n_segments)
             firm_satisfaction = satisfaction_sum.sum(axis=1) / customers.sum(axis=1)
 
+        lost = churned + released
+        retention = retention_rate(at_risk.sum(axis=1), lost.sum(axis=1))
         attributes = self.config.market.attributes
         for firm in firms:
             c = firm.code
@@ -93,6 +100,7 @@ class Recorder:
                 "share": customers[c].sum() / population.size,
                 "acquired": int(acquired[c]),
                 "churned": int(churned[c].sum()),
+                "released": int(released[c].sum()),
                 "won_back": int(won_back[c]),
                 "retention_rate": retention[c],
                 "revenue": firm.revenue,
@@ -121,7 +129,8 @@ class Recorder:
             "share": (customers / segment_totals[None, :]).ravel(),
             "at_risk": at_risk.ravel().astype(np.int64),
             "churned": churned.ravel().astype(np.int64),
-            "retention_rate": retention_rate(at_risk, churned).ravel(),
+            "released": released.ravel().astype(np.int64),
+            "retention_rate": retention_rate(at_risk, lost).ravel(),
             "satisfaction": group_satisfaction.ravel(),
             "nps": group_nps.ravel(),
         }

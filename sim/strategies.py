@@ -22,14 +22,17 @@ class Evidence:
     """What one review's listening produced.
 
     Attributes:
-        ideal: (k,) estimated ideal offering for the audience, or ``None`` if nobody was heard.
-        respondents: number of wants readings plus needs readings.
+        readings: (m, k) what each respondent revealed (stated wants or needs, with noise).
         cost: money spent on surveys and research.
     """
 
-    ideal: np.ndarray | None
-    respondents: int
+    readings: np.ndarray
     cost: float
+
+    @property
+    def ideal(self) -> np.ndarray | None:
+        """(k,) estimated ideal offering for the audience, or ``None`` if nobody was heard."""
+        return self.readings.mean(axis=0) if len(self.readings) else None
 
 
 def audience(strategy: StrategyConfig, population: Population, firm: int, target: int) -> np.ndarray:
@@ -67,10 +70,8 @@ def listen(
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
         cost += costs.research_cost * sample.size
-    if not readings:
-        return Evidence(ideal=None, respondents=0, cost=cost)
-    stacked = np.vstack(readings)
-    return Evidence(ideal=stacked.mean(axis=0), respondents=len(stacked), cost=cost)
+    k = population.needs.shape[1]
+    return Evidence(readings=np.vstack(readings) if readings else np.empty((0, k)), cost=cost)
 
 
 def segment_values(
@@ -140,6 +141,11 @@ def service_level(
     return float(np.clip(willingness / (2.0 * max(service_cost, 1e-9)), 0.0, 1.0))
 
 
+def mean_fit(readings: np.ndarray, offering: np.ndarray, fit_weight: float) -> float:
+    """Average fit utility of ``offering`` over individual readings: there is no average customer."""
+    return float(-fit_weight * np.linalg.norm(readings - offering, axis=1).mean())
+
+
 def value_price(
     *,
     own_utility: float,
@@ -156,6 +162,16 @@ def value_price(
     """
     premium = 0.5 * (own_utility - rival_utility) / max(price_sensitivity, 1e-9)
     return float(max(rival_price + premium, floor))
+
+
+def losing_ground(share: float, last_share: float, nps: float, last_nps: float, threshold: float) -> bool:
+    """Whether share fell by more than ``threshold`` (relative) or NPS by more than ``100 * threshold`` points.
+
+    With no earlier reading (``nan``) nothing has been lost yet.
+    """
+    share_fell = share < last_share * (1.0 - threshold)
+    nps_fell = nps < last_nps - 100.0 * threshold
+    return bool(share_fell or nps_fell)
 
 
 def promotional_price(list_price: float, depth: float, losing: bool) -> float:
