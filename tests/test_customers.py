@@ -1,0 +1,148 @@
+"""Customer submodels, one phase at a time (ODD 7: drift, word of mouth, choice, experience)."""
+
+import numpy as np
+import pytest
+
+from sim import customers as cust
+from sim.network import build_contacts
+
+
+def _offers(n_firms, k, n_segments, **changes):
+    offers = dict(
+        offering=np.full((n_firms, k), 0.5),
+        price=np.ones(n_firms),
+        service=np.full(n_firms, 0.5),
+        alive=np.ones(n_firms, dtype=bool),
+        innovation=np.zeros((n_firms, n_segments)),
+        winback_discount=np.zeros(n_firms),
+    )
+    offers.update(changes)
+    return cust.Offers(**offers)
+
+
+@pytest.fixture
+def world(small_config):
+    population = cust.create_population(small_config, 3, np.random.default_rng(0))
+    return small_config, population
+
+
+def test_population_has_exact_segment_shares_and_even_starting_firms(world):
+    config, population = world
+    shares = np.bincount(population.segment) / population.size
+    assert shares == pytest.approx([s.share for s in config.segments.values()], abs=1 / population.size)
+    held = np.bincount(population.firm[population.firm >= 0], minlength=3)
+    assert held.sum() / population.size == pytest.approx(config.market.initial_penetration, abs=0.03)
+    assert held.min() > 0.8 * held.max()
+    assert population.aware[np.flatnonzero(population.firm >= 0), population.firm[population.firm >= 0]].all()
+
+
+def test_needs_drift_with_their_segment_and_wants_lag_behind(world):
+    config, population = world
+    config.market.needs_noise = 0.0
+    before_needs, before_perceived = population.needs.copy(), population.perceived.copy()
+    cust.drift_needs(population, config, np.random.default_rng(1))
+    step = population.drift[population.segment]
+    assert population.needs - before_needs == pytest.approx(step)
+    lag = population.want_lag[population.segment, None]
+    assert population.perceived - before_perceived == pytest.approx(lag * (population.needs - before_perceived))
+    busy = list(config.segments).index("busy_solution_seekers")
+    bias = np.array(config.segments["busy_solution_seekers"].want_bias)
+    members = np.flatnonzero(population.segment == busy)
+    stated = population.wants(members) - population.needs[members]
+    lagging = step[members].mean(axis=0) * (1 - lag[members].mean())
+    assert stated.mean(axis=0) == pytest.approx(bias - lagging, abs=0.03)
+
+
+def test_nobody_chooses_a_firm_they_do_not_know_or_that_has_exited(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    population.firm[:] = cust.NO_FIRM
+    population.aware[:] = False
+    population.aware[:, 0] = True
+    population.aware[::2, 1] = True
+    offers = _offers(3, k, s, alive=np.array([False, True, True]))
+    moves = cust.choose_firms(population, offers, config, np.random.default_rng(2))
+    assert set(np.unique(moves.joined_firm)) <= {1}
+    assert np.all(moves.joined % 2 == 0)
+
+
+def test_a_cheaper_firm_wins_more_shoppers(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    population.firm[:] = cust.NO_FIRM
+    population.aware[:] = True
+    offers = _offers(3, k, s, price=np.array([0.8, 1.0, 1.0]))
+    moves = cust.choose_firms(population, offers, config, np.random.default_rng(3))
+    counts = np.bincount(moves.joined_firm, minlength=3)
+    assert counts[0] > 1.3 * counts[1:].max()
+
+
+def test_inertia_and_win_backs_keep_customers(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    population.aware[:] = True
+    population.firm[:] = 0
+    population.satisfaction[:] = 0.0
+    worse = _offers(3, k, s, price=np.array([1.2, 1.0, 1.0]))
+
+    def leavers(offers, inertia):
+        population.inertia[:] = inertia
+        return cust.choose_firms(population, offers, config, np.random.default_rng(4)).left.size
+
+    assert leavers(worse, 3.0) < 0.5 * leavers(worse, 0.0)
+    sweetened = _offers(3, k, s, price=np.array([1.2, 1.0, 1.0]), winback_discount=np.array([0.5, 0.0, 0.0]))
+    kept = cust.choose_firms(population, sweetened, config, np.random.default_rng(4))
+    assert kept.left.size < leavers(worse, 3.0) or kept.won_back[0] > 0
+    assert kept.winback_cost[0] > 0
+
+
+def test_satisfaction_rises_with_value_and_expectations_adapt(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    population.firm[:] = np.arange(population.size) % 2
+    population.expectation[:] = 0.0
+    offers = _offers(2, k, s, price=np.array([0.8, 1.2]))
+    cust.experience(population, offers, config, np.random.default_rng(5))
+    cheap, dear = population.firm == 0, population.firm == 1
+    assert population.satisfaction[cheap].mean() > population.satisfaction[dear].mean()
+    assert population.score[cheap].mean() > population.score[dear].mean()
+    experienced = cust.value(population, offers, config, np.arange(population.size))[
+        np.arange(population.size), population.firm]
+    rate = config.market.behaviour.expectation_adaptation
+    assert population.expectation == pytest.approx(rate * experienced)
+
+
+def test_word_of_mouth_spreads_awareness_only_from_customers(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    contacts = build_contacts(config.network, population.segment, np.random.default_rng(6))
+    population.aware[:] = False
+    population.firm[:] = cust.NO_FIRM
+    population.firm[: population.size // 2] = 0
+    population.score[: population.size // 2] = 9
+    offers = _offers(3, k, s)
+    rng = np.random.default_rng(7)
+    for _ in range(config.market.steps_per_year):
+        cust.spread_word_of_mouth(population, offers, contacts, config, rng)
+    # A year at hazard q * buzz, buzz being the contacts' mean talk about firm 0 (constant here).
+    talk = np.where(population.firm == 0, population.wom_activity, 0.0)
+    expected = np.mean(1 - np.exp(-config.market.wom.imitation * contacts.mean(talk)))
+    assert population.aware[:, 0].mean() == pytest.approx(expected, abs=0.03)
+    assert not population.aware[:, 1:].any()
+
+
+def test_negative_word_of_mouth_travels_further(world):
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    contacts = build_contacts(config.network, population.segment, np.random.default_rng(8))
+    offers = _offers(3, k, s)
+    half = population.size // 2
+    population.firm[:] = cust.NO_FIRM
+    population.firm[:half] = 0
+    population.firm[half:] = 1
+    population.score[:half] = 10
+    population.score[half:] = 0
+    population.attitude[:] = 0.0
+    cust.spread_word_of_mouth(population, offers, contacts, config, np.random.default_rng(9))
+    positive, negative = population.attitude[:, 0].mean(), population.attitude[:, 1].mean()
+    assert -negative == pytest.approx(config.market.wom.negative_reach * positive, rel=0.15)
