@@ -12,12 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import hydra
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import HydraException, MissingConfigException
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -44,16 +44,36 @@ TABLE_COLUMNS = {
 register_configs()
 
 
+def fail(message: str) -> NoReturn:
+    """Report bad input as one line and exit with code 2."""
+    print(f"market-sim: error: {message}", file=sys.stderr)
+    raise SystemExit(BAD_INPUT_EXIT)
+
+
 class ValidateOnStart(Callback):
-    """Validate the composed config before Hydra creates any output directory."""
+    """Validate the composed config before Hydra creates any output directory.
+
+    Hydra turns exceptions raised in callbacks into warnings, so bad input
+    leaves through ``SystemExit``, which it lets pass.
+    """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Fail a single run early on bad input."""
-        to_sim_config(config)
+        self._validate(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Fail a sweep early when its base config is bad."""
-        to_sim_config(config)
+        self._validate(config)
+
+    @staticmethod
+    def _validate(config: DictConfig) -> None:
+        try:
+            to_sim_config(config)
+        except Exception as error:
+            message = describe_bad_input(error)
+            if message is None:
+                raise
+            fail(message)
 
 
 def summary_table(result: RunResult) -> str:
@@ -94,6 +114,10 @@ def describe_bad_input(error: BaseException) -> str | None:
         if isinstance(item, ConfigError):
             return str(item)
     for item in chain:
+        if isinstance(item, OverrideParseException):
+            detail = " ".join(item.message.split()).split(" See https://")[0]
+            return f"malformed override {item.override!r}: {detail}; expected key=value (see 'market-sim --help')"
+    for item in chain:
         if isinstance(item, MissingConfigException) and item.options:
             group = (item.missing_cfg_file or "").rsplit("/", 1)[0]
             wanted = (item.missing_cfg_file or "").rsplit("/", 1)[-1]
@@ -101,7 +125,7 @@ def describe_bad_input(error: BaseException) -> str | None:
     for item in chain:
         if isinstance(item, OmegaConfBaseException):
             key = getattr(item, "full_key", None)
-            message = " ".join(getattr(item, "msg", str(item)).split())
+            message = " ".join(str(getattr(item, "msg", item)).strip().splitlines()[0].split())
             return f"{key}: {message}" if key else message
     for item in chain:
         if isinstance(item, HydraException):
@@ -118,8 +142,7 @@ def main() -> None:
         message = describe_bad_input(error)
         if message is None:
             raise
-        print(f"market-sim: error: {message}", file=sys.stderr)
-        sys.exit(BAD_INPUT_EXIT)
+        fail(message)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""The ``market-sim`` command: overrides, multirun, and bad input (exit 2, one line, no files)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+MARKET_SIM = str(Path(sys.executable).with_name("market-sim"))
+TINY = ["market.customers=600", "market.steps=12"]
+
+
+def _run(args, cwd):
+    return subprocess.run([MARKET_SIM, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_a_run_with_overrides_writes_every_output(tmp_path):
+    done = _run([*TINY, "network=scale_free", "seed=7", "hydra.run.dir=run"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "run"
+    for name in ("firms.parquet", "segments.parquet", "tenures.parquet", "summary.json", "market.png",
+                 ".hydra/config.yaml"):
+        assert (run / name).is_file(), name
+    firms = pd.read_parquet(run / "firms.parquet")
+    assert set(firms["firm"]) == {"focused", "centric", "obsessed"}
+    assert firms["step"].max() == 12
+    assert "cum. profit" in done.stdout and "centric" in done.stdout
+
+
+def test_multirun_sweeps_each_combination(tmp_path):
+    done = _run(["-m", *TINY, "seed=1,2", "firms=default,duopoly", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    jobs = sorted(p.parent for p in (tmp_path / "sweep").glob("*/firms.parquet"))
+    assert len(jobs) == 4
+    firm_counts = sorted(pd.read_parquet(job / "firms.parquet")["firm"].nunique() for job in jobs)
+    assert firm_counts == [2, 2, 3, 3]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["firms.centric.strategy=visionary"], "firms.centric.strategy"),
+        (["network=lattice"], "network"),
+        (["segments.price_first.share=0.5"], "segments"),
+        (["market.customers=-5"], "market.customers"),
+        (["market.customers=many"], "market.customers"),
+        (["market.customers=[1,2"], "market.customers=[1,2"),
+        (["strategy@strategies.centric=visionary"], "strategy"),
+    ],
+)
+def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
+    done = _run(args, tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("market-sim: error: ")
+    assert named in lines[0]
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not any(tmp_path.iterdir()), list(tmp_path.rglob("*"))
