@@ -20,10 +20,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 $(ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py $(ARGS)
+	$(BIN)/python -m sim.benchmark $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,7 +32,7 @@ def test_unknown_strategy_lists_the_allowed_ones(compose):
 
 
 def test_shares_not_summing_to_one_report_the_sum(compose):
-    with pytest.raises(ConfigError, match="shares must sum to 1, got 1.15"):
+    with pytest.raises(ConfigError, match=r"shares must sum to 1, got 1\.15"):
         compose("segments.price_first.share=0.5")
 
 

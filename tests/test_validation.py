@@ -17,7 +17,8 @@ SEEDS = range(20)
 
 def _adoption(config):
     firms = run_model(config).firms
-    return firms["step"].to_numpy() / config.market.steps_per_year, firms["customers"].to_numpy() / config.market.customers
+    years = firms["step"].to_numpy() / config.market.steps_per_year
+    return years, firms["customers"].to_numpy() / config.market.customers
 
 
 def test_docking_to_bass_on_a_fully_mixed_market(compose):

@@ -1,0 +1,77 @@
+"""``make bench``: speed and memory of one run against the project's targets.
+
+Each case runs in a fresh single-threaded process so its peak memory is its
+own: the default market (target under 2 s) and 100,000 customers for 120 steps
+(target under 20 s and under 2 GB). Prints customer-steps per second and peak
+memory; exits 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark case: overrides and its targets."""
+
+    name: str
+    overrides: tuple[str, ...]
+    max_seconds: float
+    max_memory_mb: float
+
+
+CASES = (
+    Case("default market (10,000 x 120)", (), 2.0, 2048.0),
+    Case("100,000 customers x 120 steps", ("market.customers=100000",), 20.0, 2048.0),
+)
+
+
+def _measure(overrides: tuple[str, ...]) -> tuple[float, int, float]:
+    """Run once in this (fresh) process: seconds, customer-steps, peak memory in MB."""
+    from sim.compose import load_config
+    from sim.run import run_model
+
+    config = load_config(list(overrides))
+    started = time.perf_counter()
+    run_model(config)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return seconds, config.market.customers * config.market.steps, peak_mb
+
+
+def main() -> None:
+    """Run every case and print a table of results against targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per case; the fastest counts")
+    args = parser.parse_args()
+    for variable in THREAD_VARIABLES:
+        os.environ[variable] = "1"
+    print(f"{'case':34} {'seconds':>8} {'target':>7} {'cust-steps/s':>13} {'peak MB':>8} {'target':>7}  verdict")
+    failed = False
+    for case in CASES:
+        runs = []
+        for _ in range(args.repeat):
+            with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+                runs.append(pool.submit(_measure, case.overrides).result())
+        seconds = min(run[0] for run in runs)
+        customer_steps = runs[0][1]
+        peak_mb = max(run[2] for run in runs)
+        ok = seconds < case.max_seconds and peak_mb < case.max_memory_mb
+        failed |= not ok
+        print(f"{case.name:34} {seconds:8.2f} {case.max_seconds:7.1f} {customer_steps / seconds:13,.0f} "
+              f"{peak_mb:8.0f} {case.max_memory_mb:7.0f}  {'ok' if ok else 'MISSED'}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
