@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ def replicate(config: SimConfig, seeds: Iterable[int], workers: int = 1) -> pd.D
     """Per-firm headline figures, one row per seed and firm (the summary of each run)."""
     seeds = list(seeds)
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             batches = list(pool.map(_firm_rows, [config] * len(seeds), seeds))
     else:
         batches = [_firm_rows(config, seed) for seed in seeds]

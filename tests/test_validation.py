@@ -5,11 +5,12 @@ differences (same seed, same market), never on one lucky seed.
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from sim import patterns
+from sim.compose import load_config
 from sim.metrics import bass_cumulative
-from sim.replicate import mean_ci, paired, replicate
+from sim.replicate import replicate
 from sim.run import run_model
 
 SEEDS = range(20)
@@ -40,48 +41,37 @@ def test_sparse_networks_diffuse_more_slowly_with_the_same_p_and_q(compose):
 
 @pytest.fixture(scope="module")
 def default_runs():
-    from sim.compose import load_config
-
     return replicate(load_config([]), SEEDS)
 
 
 @pytest.mark.slow
 def test_a_centric_ends_with_more_profit_than_focused(default_runs):
-    gap = mean_ci(paired(default_runs, "cumulative_profit", "centric", "focused"))
-    assert gap.low > 0, gap
+    lead = patterns.centric_profit_lead(default_runs)
+    assert lead.low > 0, lead
 
 
 @pytest.mark.slow
 def test_b_obsessed_pleases_most_but_earns_less_than_centric(default_runs):
-    nps = default_runs.pivot(index="seed", columns="firm", values="mean_nps")
-    lead = mean_ci(nps["obsessed"] - nps[["focused", "centric"]].max(axis=1))
-    assert lead.low > 0, lead
-    shortfall = mean_ci(paired(default_runs, "cumulative_profit", "centric", "obsessed"))
+    nps_lead = patterns.obsessed_nps_lead(default_runs)
+    assert nps_lead.low > 0, nps_lead
+    shortfall = patterns.obsessed_profit_shortfall(default_runs)
     assert shortfall.low > 0, shortfall
 
 
 @pytest.mark.slow
 def test_c_focused_does_at_least_as_well_in_the_first_year(default_runs):
-    quick_win = mean_ci(paired(default_runs, "first_year_profit", "focused", "centric"))
+    quick_win = patterns.focused_first_year_lead(default_runs)
     assert quick_win.low >= 0, quick_win
 
 
 @pytest.mark.slow
 def test_d_centric_keeps_its_target_segment_best(default_runs):
-    retention = default_runs.filter(like="retention_").columns
-    margins = []
-    for _, seed_rows in default_runs.groupby("seed"):
-        centric = seed_rows[seed_rows["firm"] == "centric"].iloc[0]
-        target = f"retention_{centric['main_target_segment']}"
-        pairs = pd.DataFrame(seed_rows.set_index("firm")[retention]).stack()
-        others = pairs.drop(("centric", target))
-        margins.append(centric[target] - others.max())
-    lead = mean_ci(margins)
+    lead = patterns.centric_target_retention_lead(default_runs)
     assert lead.low > 0, lead
 
 
 @pytest.mark.slow
 def test_counter_scenario_static_needs_and_dear_research_break_the_centric_lead(compose):
     runs = replicate(compose("scenario=static_needs"), SEEDS)
-    gap = mean_ci(paired(runs, "cumulative_profit", "focused", "centric"))
-    assert gap.low > 0, gap
+    lead = patterns.focused_profit_lead(runs)
+    assert lead.low > 0, lead
