@@ -246,13 +246,16 @@ class StrategyConfig:
     customers, its target segment, the whole market). ``targeting``: treat all
     customers alike or rank segments by estimated CLV. ``lead``: months ahead
     of today's estimate it positions (0 = reactive). ``horizon``: months over
-    which a change must pay back and CLV is valued.
+    which a change must pay back and CLV is valued. ``survey_budget`` and
+    ``research_budget`` are money per potential customer per review: the
+    sample bought is budget x market size / unit price, so precision rises
+    with spend and research scales with the market.
     """
 
     information: str = "wants"
     audience: str = "customers"
-    survey_size: int = 100
-    research_size: int = 0
+    survey_budget: float = 0.005
+    research_budget: float = 0.0
     targeting: str = "none"
     horizon: int = 3
     lead: int = 0
@@ -277,7 +280,9 @@ class StrategyConfig:
         _check_choice(self.pricing_policy, f"{path}.pricing_policy", PRICING_POLICIES)
         _require(not (self.audience == "target" and self.targeting == "none"),
                  f"{path}.audience", "'target' needs targeting: clv")
-        for name in ("survey_size", "research_size", "horizon", "lead"):
+        for name in ("survey_budget", "research_budget"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        for name in ("horizon", "lead"):
             _require(getattr(self, name) >= 0, f"{path}.{name}",
                      f"must be >= 0, got {getattr(self, name)}")
         _require(self.review_every >= 1, f"{path}.review_every",

@@ -173,7 +173,7 @@ class Firm(mesa.Agent):
         losing = strategies.losing_ground(
             share, self.last_share, nps, self.last_nps, self.strategy.reaction_threshold)
         self._set_price(losing, price_sensitivity, service_sensitivity)
-        boost = self.strategy.acquisition_boost if losing and self.strategy.pricing_policy == "promotional" else 0.0
+        boost = self.strategy.acquisition_boost if losing else 0.0
         self.marketing = self.strategy.acquisition_budget * (1.0 + boost)
         self.last_share, self.last_nps = share, nps
 

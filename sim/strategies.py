@@ -44,6 +44,12 @@ def audience(strategy: StrategyConfig, population: Population, firm: int, target
     return np.arange(population.size)
 
 
+def _sample(pool: np.ndarray, affordable: float, rng: np.random.Generator) -> np.ndarray:
+    """A random sample of ``pool``: as many respondents as the budget buys, at most everyone."""
+    size = min(int(affordable), pool.size)
+    return rng.choice(pool, size=size, replace=False) if size else pool[:0]
+
+
 def listen(
     strategy: StrategyConfig,
     pool: np.ndarray,
@@ -55,18 +61,18 @@ def listen(
 
     Surveys read stated wants (lagged, biased) with ``survey_noise`` per
     response; research reads latent needs with ``research_noise`` per
-    interview. Precision rises with sample size, and so does cost: every
-    customer weighs the same in the estimate.
+    interview. The budgets buy the samples, so precision rises with spend;
+    every respondent weighs the same in the estimate.
     """
     readings: list[np.ndarray] = []
     cost = 0.0
-    if strategy.information in ("wants", "all") and strategy.survey_size > 0 and pool.size:
-        sample = rng.choice(pool, size=min(strategy.survey_size, pool.size), replace=False)
+    if strategy.information in ("wants", "all"):
+        sample = _sample(pool, strategy.survey_budget * population.size / max(costs.survey_cost, 1e-12), rng)
         wants = population.wants(sample)
         readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
         cost += costs.survey_cost * sample.size
-    if strategy.information in ("needs", "all") and strategy.research_size > 0 and pool.size:
-        sample = rng.choice(pool, size=min(strategy.research_size, pool.size), replace=False)
+    if strategy.information in ("needs", "all"):
+        sample = _sample(pool, strategy.research_budget * population.size / max(costs.research_cost, 1e-12), rng)
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
         cost += costs.research_cost * sample.size

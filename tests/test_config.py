@@ -49,9 +49,9 @@ def test_default_config_is_the_documented_market(compose):
 
 def test_a_new_strategy_can_be_written_in_yaml_alone(compose, tmp_path):
     (tmp_path / "strategy").mkdir()
-    (tmp_path / "strategy" / "frugal.yaml").write_text("information: needs\naudience: market\nresearch_size: 20\n")
+    (tmp_path / "strategy" / "frugal.yaml").write_text("information: needs\naudience: market\nresearch_budget: 0.02\n")
     config = compose(f"hydra.searchpath=[file://{tmp_path}]", "+strategy@strategies.frugal=frugal",
                      "firms.obsessed.strategy=frugal")
     assert config.firms["obsessed"].strategy == "frugal"
-    assert config.strategies["frugal"].research_size == 20
+    assert config.strategies["frugal"].research_budget == 0.02
     assert config.strategies["frugal"].pricing_policy == "promotional"  # unset dials keep schema defaults
