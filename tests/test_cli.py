@@ -28,13 +28,26 @@ def test_a_run_with_overrides_writes_every_output(tmp_path):
     assert "cum. profit" in done.stdout and "centric" in done.stdout
 
 
-def test_multirun_sweeps_each_combination(tmp_path):
+def test_multirun_sweeps_each_combination_with_the_same_results_as_single_runs(tmp_path):
     done = _run(["-m", *TINY, "seed=1,2", "firms=default,duopoly", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
     jobs = sorted(p.parent for p in (tmp_path / "sweep").glob("*/firms.parquet"))
     assert len(jobs) == 4
     firm_counts = sorted(pd.read_parquet(job / "firms.parquet")["firm"].nunique() for job in jobs)
     assert firm_counts == [2, 2, 3, 3]
+    alone = _run([*TINY, "seed=2", "firms=duopoly", "hydra.run.dir=alone"], tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    single = (tmp_path / "alone" / "firms.parquet").read_bytes()
+    assert sum((job / "firms.parquet").read_bytes() == single for job in jobs) == 1
+
+
+def test_a_failing_job_loses_no_other_job_of_the_sweep(tmp_path):
+    done = _run(["-m", "market.steps=6", "market.customers=600,-5,700", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 2
+    assert "market.customers: must be >= 2, got -5" in done.stderr
+    assert (tmp_path / "sweep" / "0" / "firms.parquet").is_file()
+    assert (tmp_path / "sweep" / "2" / "firms.parquet").is_file()
+    assert not list((tmp_path / "sweep" / "1").glob("*.parquet"))
 
 
 @pytest.mark.parametrize(
