@@ -43,6 +43,13 @@ def _check_range(
         _require(value <= high, field_path, f"must be <= {high}, got {value}")
 
 
+def _check_fields(
+    section: object, path: str, names: tuple[str, ...], low: float | None = None, high: float | None = None
+) -> None:
+    for name in names:
+        _check_range(getattr(section, name), f"{path}.{name}", low, high)
+
+
 @dataclass
 class WordOfMouthConfig:
     """How awareness and attitudes spread (the Bass channels plus valence).
@@ -62,8 +69,7 @@ class WordOfMouthConfig:
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
-        for name in ("innovation", "imitation", "marketing_elasticity", "negative_reach"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_fields(self, path, ("innovation", "imitation", "marketing_elasticity", "negative_reach"), low=0.0)
         _check_range(self.reference_marketing, f"{path}.reference_marketing", low=1e-12)
         _check_range(self.attitude_influence, f"{path}.attitude_influence", 0.0, 1.0)
         _check_range(self.attitude_decay, f"{path}.attitude_decay", 0.0, 1.0)
@@ -90,18 +96,16 @@ class BehaviourConfig:
     expectation_adaptation: float = 0.1
     level_weight: float = 1.5
     disconfirmation_weight: float = 2.0
-    reference_value: float = -0.6
+    reference_value: float = -2.0
     score_noise: float = 1.0
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
-        for name in ("fit_weight", "attitude_weight", "level_weight",
-                     "disconfirmation_weight", "score_noise"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        weights = ("fit_weight", "attitude_weight", "level_weight", "disconfirmation_weight", "score_noise")
+        _check_fields(self, path, weights, low=0.0)
         _check_range(self.outside_utility, f"{path}.outside_utility")
         _check_range(self.reference_value, f"{path}.reference_value")
-        for name in ("review_rate", "dissatisfaction_churn", "expectation_adaptation"):
-            _check_range(getattr(self, name), f"{path}.{name}", 0.0, 1.0)
+        _check_fields(self, path, ("review_rate", "dissatisfaction_churn", "expectation_adaptation"), 0.0, 1.0)
 
 
 @dataclass
@@ -117,14 +121,12 @@ class CostConfig:
     research_cost: float = 10.0
     survey_noise: float = 0.15
     research_noise: float = 0.15
-    service_cost: float = 0.4
+    service_cost: float = 0.3
     reposition_cost: float = 0.3
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
-        for name in ("survey_cost", "research_cost", "survey_noise", "research_noise",
-                     "service_cost", "reposition_cost"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_fields(self, path, tuple(vars(self)), low=0.0)
 
 
 @dataclass
@@ -203,9 +205,9 @@ class SegmentConfig:
             for value in vector:
                 _check_range(value, f"{path}.{name}")
         _check_range(self.want_lag, f"{path}.want_lag", 0.0, 1.0)
-        for name in ("needs_spread", "want_noise", "spend_spread", "price_sensitivity",
-                     "service_sensitivity", "wom_activity", "inertia"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        traits = ("needs_spread", "want_noise", "spend_spread", "price_sensitivity", "service_sensitivity",
+                  "wom_activity", "inertia")
+        _check_fields(self, path, traits, low=0.0)
         _check_range(self.spend, f"{path}.spend", low=1e-9)
 
 
@@ -280,8 +282,7 @@ class StrategyConfig:
         _check_choice(self.pricing_policy, f"{path}.pricing_policy", PRICING_POLICIES)
         _require(not (self.audience == "target" and self.targeting == "none"),
                  f"{path}.audience", "'target' needs targeting: clv")
-        for name in ("survey_budget", "research_budget"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_fields(self, path, ("survey_budget", "research_budget"), low=0.0)
         for name in ("horizon", "lead"):
             _require(getattr(self, name) >= 0, f"{path}.{name}",
                      f"must be >= 0, got {getattr(self, name)}")
@@ -317,8 +318,7 @@ class FirmConfig:
         _check_choice(self.strategy, f"{path}.strategy", tuple(strategies))
         _check_range(self.price, f"{path}.price", low=0.0)
         _check_range(self.service, f"{path}.service", 0.0, 1.0)
-        for name in ("unit_cost", "fixed_cost", "initial_cash"):
-            _check_range(getattr(self, name), f"{path}.{name}", low=0.0)
+        _check_fields(self, path, ("unit_cost", "fixed_cost", "initial_cash"), low=0.0)
         if self.offering is not None:
             _require(len(self.offering) == attributes, f"{path}.offering",
                      f"needs one value per market attribute ({attributes}), got "

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.config import ConfigError
+from sim.config import ConfigError, FirmConfig, MarketConfig, NetworkConfig, StrategyConfig
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,15 @@ def test_default_config_is_the_documented_market(compose):
     assert {name: firm.strategy for name, firm in config.firms.items()} == {
         "focused": "focused", "centric": "centric", "obsessed": "obsessed"}
     assert config.network.kind == "small_world"
+
+
+def test_schema_defaults_are_the_default_yaml(compose):
+    """One place for each default: the dataclasses and conf/ agree."""
+    config = compose()
+    assert config.market == MarketConfig()
+    assert config.network == NetworkConfig()
+    assert config.strategies["focused"] == StrategyConfig()
+    assert all(firm == FirmConfig(strategy=firm.strategy) for firm in config.firms.values())
 
 
 def test_a_new_strategy_can_be_written_in_yaml_alone(compose, tmp_path):
