@@ -19,13 +19,18 @@ PANELS = (
 
 
 def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
-    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis)."""
+    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis).
+
+    Retention is left blank after a firm has exited (the exit month itself,
+    when every customer is lost, is drawn).
+    """
     figure, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
     for (column, title), axis in zip(PANELS, axes.ravel(), strict=True):
         for name, history in firms.groupby("firm", observed=True, sort=False):
             series = history[column]
             if column == "retention_rate":
-                series = series.rolling(steps_per_year, min_periods=1).mean()
+                trading = history["alive"] | (history["released"] > 0)
+                series = series.rolling(steps_per_year, min_periods=1).mean().where(trading)
             label = f"{name} ({history['strategy'].iloc[0]})"
             axis.plot(history["step"] / steps_per_year, series, label=label)
         axis.set_title(title)
