@@ -16,10 +16,13 @@ from typing import Any, NoReturn
 
 import hydra
 import pandas as pd
+from hydra import compose
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.compose import CONFIG_DIR, to_sim_config
@@ -31,6 +34,7 @@ from sim.run import RunResult, run_model
 log = logging.getLogger(__name__)
 
 BAD_INPUT_EXIT = 2
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 TABLE_COLUMNS = {
     "firm": "firm",
     "strategy": "strategy",
@@ -62,8 +66,18 @@ class ValidateOnStart(Callback):
         self._validate(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Fail a sweep early when its base config is bad."""
+        """Fail a sweep before any job runs when its base config or any job's config is bad.
+
+        Jobs are expanded as Hydra's basic sweeper expands them; other
+        sweepers choose values as they go, so only the base config is checked.
+        """
         self._validate(config)
+        if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+            return
+        parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
+        for batch in BasicSweeper.split_arguments(parsed, None):
+            for job_overrides in batch:
+                self._validate(compose(config_name=config.hydra.job.config_name, overrides=list(job_overrides)))
 
     @staticmethod
     def _validate(config: DictConfig) -> None:

@@ -165,6 +165,8 @@ class MarketConfig:
         _check_range(self.initial_penetration, "market.initial_penetration", 0.0, 1.0)
         _check_range(self.initial_awareness, "market.initial_awareness", 0.0, 1.0)
         _check_range(self.discount_rate, "market.discount_rate", low=0.0)
+        _require(self.discount_rate > 0, "market.discount_rate",
+                 "must be > 0 (CLV of a customer kept for sure is unbounded without discounting)")
         self.wom.validate("market.wom")
         self.behaviour.validate("market.behaviour")
         self.costs.validate("market.costs")
@@ -198,6 +200,7 @@ class SegmentConfig:
     def validate(self, path: str, attributes: int) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
         _check_range(self.share, f"{path}.share", 0.0, 1.0)
+        _require(self.share > 0, f"{path}.share", "must be > 0 (remove the segment instead)")
         for name in ("needs", "drift", "want_bias"):
             vector = getattr(self, name)
             _require(len(vector) == attributes, f"{path}.{name}",
@@ -248,7 +251,7 @@ class StrategyConfig:
     customers, its target segment, the whole market). ``targeting``: treat all
     customers alike or rank segments by estimated CLV. ``lead``: months ahead
     of today's estimate it positions (0 = reactive). ``horizon``: months over
-    which a change must pay back and CLV is valued. ``survey_budget`` and
+    which a change must pay back (used when ``declines_unprofitable``). ``survey_budget`` and
     ``research_budget`` are money per potential customer per review: the
     sample bought is budget x market size / unit price, so precision rises
     with spend and research scales with the market.

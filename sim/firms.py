@@ -16,6 +16,7 @@ import numpy as np
 
 from sim import strategies
 from sim.config import FirmConfig, StrategyConfig
+from sim.customers import Offers
 from sim.metrics import customer_lifetime_value, periodic_rate
 
 if TYPE_CHECKING:
@@ -114,13 +115,14 @@ class Firm(mesa.Agent):
         self.segment_customers = customers
 
     def book(self, *, spend: float, winback_cost: float) -> None:
-        """Book one step's revenue and every cost; cash absorbs the profit.
+        """Book the month's revenue and operating costs at the offer customers saw; cash absorbs the profit.
 
-        A firm that has exited books nothing.
+        Review costs are added by :meth:`pay` when the review happens. A firm
+        that has exited books nothing.
         """
+        self.revenue = self.profit = 0.0
+        self.costs = dict.fromkeys(COST_ITEMS, 0.0)
         if not self.alive:
-            self.revenue = self.profit = 0.0
-            self.costs = dict.fromkeys(COST_ITEMS, 0.0)
             return
         market = self.model.config.market
         size = market.customers
@@ -134,10 +136,12 @@ class Firm(mesa.Agent):
         self.cumulative_profit += self.profit
         self.cash += self.profit
 
-    def clear_review_costs(self) -> None:
-        """Review costs belong to the step in which the review happened."""
-        self.costs["research"] = 0.0
-        self.costs["reposition"] = 0.0
+    def pay(self, item: str, amount: float) -> None:
+        """Spend ``amount`` on cost ``item`` in the current step."""
+        self.costs[item] += amount
+        self.profit -= amount
+        self.cumulative_profit -= amount
+        self.cash -= amount
 
     def customer_equity(self) -> float:
         """Sum of current customers' CLVs from own margin and retention by segment."""
@@ -147,8 +151,12 @@ class Firm(mesa.Agent):
         clv = customer_lifetime_value(margin, np.nan_to_num(self.retention), discount)
         return float(np.sum(clv * self.segment_customers))
 
-    def review(self, share: float, nps: float) -> None:
-        """Listen, then decide offering, service, price and marketing for the next steps."""
+    def review(self, share: float, nps: float, offers: Offers) -> None:
+        """Listen, then decide offering, service, price and marketing for the next steps.
+
+        Rivals are judged by ``offers``, the snapshot customers saw this step,
+        so every firm decides on the same information whatever the firm order.
+        """
         model = self.model
         config = model.config
         population = model.population
@@ -157,7 +165,7 @@ class Firm(mesa.Agent):
         pool = strategies.audience(self.strategy, population, self.code, self.target)
         evidence = strategies.listen(self.strategy, pool, population, config.market.costs,
                                      model.streams["research"])
-        self.costs["research"] = evidence.cost
+        self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)
         price_sensitivity = float(population.price_sensitivity[heard].mean())
         service_sensitivity = float(population.service_sensitivity[heard].mean())
@@ -172,7 +180,7 @@ class Firm(mesa.Agent):
         self.service += self.strategy.adjust_rate * (wanted_service - self.service)
         losing = strategies.losing_ground(
             share, self.last_share, nps, self.last_nps, self.strategy.reaction_threshold)
-        self._set_price(losing, price_sensitivity, service_sensitivity)
+        self._set_price(losing, price_sensitivity, service_sensitivity, offers)
         boost = self.strategy.acquisition_boost if losing else 0.0
         self.marketing = self.strategy.acquisition_budget * (1.0 + boost)
         self.last_share, self.last_nps = share, nps
@@ -225,33 +233,36 @@ class Firm(mesa.Agent):
             )
             if not pays:
                 return
-        self.costs["reposition"] = cost
+        self.pay("reposition", cost)
         self.offering = proposed
 
-    def _set_price(self, losing: bool, price_sensitivity: float, service_sensitivity: float) -> None:
+    def _set_price(self, losing: bool, price_sensitivity: float, service_sensitivity: float,
+                   offers: Offers) -> None:
         policy = self.strategy.pricing_policy
-        rivals = [f for f in self.model.firms if f.alive and f is not self]
+        rivals = np.flatnonzero(offers.alive & (np.arange(len(offers.alive)) != self.code))
         if policy == "promotional":
             self.price = strategies.promotional_price(self.list_price, self.strategy.promotion_depth, losing)
         elif policy == "never_raise":
-            lowest = min((f.price for f in rivals), default=self.price)
+            lowest = float(offers.price[rivals].min()) if rivals.size else self.price
             self.price = strategies.never_raise_price(self.price, lowest, self.unit_cost, losing)
         else:
             fit_weight = self.model.config.market.behaviour.fit_weight
             readings = self.readings if len(self.readings) else self.offering[None, :]
 
-            def utility(firm: Firm) -> float:
-                return (strategies.mean_fit(readings, firm.offering, fit_weight)
-                        + service_sensitivity * firm.service)
+            def utility(offering: np.ndarray, service: float) -> float:
+                return strategies.mean_fit(readings, offering, fit_weight) + service_sensitivity * service
 
-            if rivals:
-                best = max(rivals, key=lambda f: utility(f) - price_sensitivity * (f.price - 1.0))
-                rival_utility, rival_price = utility(best), best.price
+            if rivals.size:
+                rival_utilities = [utility(offers.offering[j], offers.service[j]) for j in rivals]
+                net = [u - price_sensitivity * (offers.price[j] - 1.0) for u, j in zip(rival_utilities, rivals,
+                                                                                          strict=True)]
+                best = int(np.argmax(net))
+                rival_utility, rival_price = rival_utilities[best], float(offers.price[rivals[best]])
             else:
                 rival_utility = self.model.config.market.behaviour.outside_utility
                 rival_price = 1.0
             wanted = strategies.value_price(
-                own_utility=utility(self), rival_utility=rival_utility, rival_price=rival_price,
-                price_sensitivity=price_sensitivity, floor=self.unit_cost,
+                own_utility=utility(self.offering, self.service), rival_utility=rival_utility,
+                rival_price=rival_price, price_sensitivity=price_sensitivity, floor=self.unit_cost,
             )
             self.price += self.strategy.adjust_rate * (wanted - self.price)

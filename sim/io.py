@@ -8,6 +8,7 @@ Layout of a run directory (columns in docs/OUTPUTS.md): ``firms.parquet``,
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,17 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def _strict_json(value: object) -> object:
+    """Replace NaN and infinities (undefined figures) by ``None``, written as JSON ``null``."""
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strict_json(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write one table as parquet, atomically."""
     _atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
@@ -44,7 +56,8 @@ def write_results(result: RunResult, directory: Path, tenures: bool = True) -> l
         write_table(getattr(result, name), path)
         written.append(path)
     summary_path = directory / "summary.json"
-    _atomic_write(summary_path, lambda tmp: tmp.write_text(json.dumps(result.summary, indent=2) + "\n"))
+    text = json.dumps(_strict_json(result.summary), indent=2, allow_nan=False) + "\n"
+    _atomic_write(summary_path, lambda tmp: tmp.write_text(text))
     written.append(summary_path)
     return written
 

@@ -3,8 +3,9 @@
 Phase order of one step (see docs/ODD.md): needs drift; marketing and word
 of mouth spread awareness and attitudes; customers choose (acquisition,
 switching, churn, win-back); customers experience value and update
-satisfaction; due firms review; firms book revenue and costs; firms out of
-cash exit; the step is recorded.
+satisfaction; firms learn from and book the month at the offers customers
+saw; due firms review, all against the same snapshot of rivals' offers;
+firms out of cash exit; the step is recorded.
 """
 
 from __future__ import annotations
@@ -114,26 +115,28 @@ class MarketModel(mesa.Model):
         shares = held.sum(axis=1) / population.size
         nps = self._nps_by_firm()
 
+        for firm in firms:
+            firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
+            firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
+        for firm in firms:
+            if firm.alive and self.steps % firm.strategy.review_every == 0:
+                firm.review(share=float(shares[firm.code]), nps=nps[firm.code], offers=offers)
         released = np.zeros_like(churned)
         for firm in firms:
-            firm.clear_review_costs()
-            firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
-            if firm.alive and self.steps % firm.strategy.review_every == 0:
-                firm.review(share=float(shares[firm.code]), nps=nps[firm.code])
-            firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
             if firm.alive and firm.cash < 0:
                 released[firm.code] = self._exit(firm)
 
         self.recorder.record_step(
             step=self.steps,
             firms=firms,
+            offers=offers,
             population=population,
             at_risk=at_risk,
             churned=churned,
             released=released,
             acquired=acquired,
             won_back=moves.won_back,
-            nps=nps,
+            nps=self._nps_by_firm(),
         )
         if self.steps >= config.market.steps:
             self.running = False
@@ -158,6 +161,7 @@ class MarketModel(mesa.Model):
         Returns the released customers by segment (s,): customers the firm lost.
         """
         firm.alive = False
+        firm.segment_customers = np.zeros_like(firm.segment_customers)
         population = self.population
         released = np.flatnonzero(population.firm == firm.code)
         self.recorder.end_spells(population, released, self.steps, reason="exit")

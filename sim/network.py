@@ -58,8 +58,10 @@ def build_graph(config: NetworkConfig, segment: np.ndarray, rng: np.random.Gener
 def _homophilous_graph(segment: np.ndarray, degree: int, homophily: float, seed: int) -> nx.Graph:
     """Stochastic block model with segments as blocks.
 
-    Probabilities are set so the expected degree is ``degree`` and a share
-    ``homophily`` of each customer's ties fall inside its own segment.
+    Probabilities are set so the expected degree is about ``degree`` and about
+    a share ``homophily`` of each customer's ties fall inside its own segment
+    (tie probabilities between two segments are symmetrised, which shifts
+    both slightly when segments differ in size).
     """
     n = len(segment)
     order = np.argsort(segment, kind="stable")

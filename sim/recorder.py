@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import SimConfig
-from sim.customers import NO_FIRM, Population
+from sim.customers import NO_FIRM, Offers, Population
 from sim.firms import COST_ITEMS, NO_TARGET
 from sim.metrics import DETRACTOR_MAX, PROMOTER_MIN, retention_rate
 
@@ -53,6 +53,7 @@ class Recorder:
         *,
         step: int,
         firms: list[Firm],
+        offers: Offers,
         population: Population,
         at_risk: np.ndarray,
         churned: np.ndarray,
@@ -65,7 +66,9 @@ class Recorder:
 
         ``at_risk``, ``churned`` and ``released`` are (f, s): customers held at
         the start of the step, customers who left by choice, and customers lost
-        because their firm exited. Retention counts both kinds of loss.
+        because their firm exited. Retention counts both kinds of loss. Price,
+        service and offering are those of ``offers``, what customers saw and
+        paid this step (a review's changes show from the next row).
         """
         n_firms, n_segments = at_risk.shape
         held = population.firm != NO_FIRM
@@ -113,12 +116,12 @@ class Recorder:
                 "nps": nps[c],
                 "satisfaction": firm_satisfaction[c],
                 "customer_equity": firm.customer_equity(),
-                "price": firm.price,
-                "service": firm.service,
+                "price": float(offers.price[c]),
+                "service": float(offers.service[c]),
                 "target_segment": (self.segment_names[firm.target]
                                    if firm.target != NO_TARGET else ""),
             })
-            row.update({f"offering_{a}": float(v) for a, v in zip(attributes, firm.offering, strict=True)})
+            row.update({f"offering_{a}": float(v) for a, v in zip(attributes, offers.offering[c], strict=True)})
             self.firm_rows.append(row)
 
         columns = {
