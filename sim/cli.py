@@ -27,7 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.compose import CONFIG_DIR, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
-from sim.io import write_results
+from sim.io import write_figure, write_results
 from sim.plots import market_figure
 from sim.run import RunResult, run_model
 
@@ -101,10 +101,7 @@ def execute(config: SimConfig, directory: Path) -> RunResult:
     result = run_model(config)
     write_results(result, directory, tenures=config.output.tenures)
     if config.output.figure:
-        figure = market_figure(result.firms, config.market.steps_per_year)
-        temporary = directory / ".market.png.tmp.png"
-        figure.savefig(temporary, dpi=110)
-        os.replace(temporary, directory / "market.png")
+        write_figure(market_figure(result.firms, config.market.steps_per_year), directory / "market.png")
     return result
 
 

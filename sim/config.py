@@ -272,7 +272,6 @@ class StrategyConfig:
     acquisition_budget: float = 0.02
     acquisition_boost: float = 1.0
     declines_unprofitable: bool = False
-    winback: bool = False
     winback_discount: float = 0.0
     review_every: int = 3
 
@@ -326,6 +325,8 @@ class FirmConfig:
             _require(len(self.offering) == attributes, f"{path}.offering",
                      f"needs one value per market attribute ({attributes}), got "
                      f"{len(self.offering)}")
+            for value in self.offering:
+                _check_range(value, f"{path}.offering")
 
 
 @dataclass

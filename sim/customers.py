@@ -174,6 +174,23 @@ def own_value(population: Population, offers: Offers, config: SimConfig, idx: np
     )
 
 
+def tally(population: Population, firms: int, segments: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """(f, s) customers (or their summed ``weights``, (n,)) by current firm and segment."""
+    held = population.firm != NO_FIRM
+    codes = population.firm[held] * segments + population.segment[held]
+    counts = np.bincount(codes, weights=None if weights is None else weights[held], minlength=firms * segments)
+    return counts.reshape(firms, segments).astype(float)
+
+
+def promoter_tallies(population: Population, firms: int, segments: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(f, s) customers, promoters (9-10) and detractors (0-6) by firm and segment."""
+    return (
+        tally(population, firms, segments),
+        tally(population, firms, segments, weights=(population.score >= PROMOTER_MIN).astype(float)),
+        tally(population, firms, segments, weights=(population.score <= DETRACTOR_MAX).astype(float)),
+    )
+
+
 def drift_needs(population: Population, config: SimConfig, rng: np.random.Generator) -> None:
     """Needs move with their segment's drift plus personal noise; perceptions lag behind."""
     step_noise = config.market.needs_noise / np.sqrt(config.market.steps_per_year)
@@ -194,7 +211,7 @@ def _talk(population: Population, firms: int, negative_reach: float) -> tuple[np
     valence = np.zeros((n, firms))
     talkers = np.flatnonzero(population.firm != NO_FIRM)
     score = population.score[talkers]
-    detractor = (score >= 0) & (score <= DETRACTOR_MAX)
+    detractor = score <= DETRACTOR_MAX
     reach = population.wom_activity[talkers] * np.where(detractor, negative_reach, 1.0)
     sign = np.where(score >= PROMOTER_MIN, 1.0, np.where(detractor, -1.0, 0.0))
     volume[talkers, population.firm[talkers]] = reach

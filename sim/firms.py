@@ -17,7 +17,7 @@ import numpy as np
 from sim import strategies
 from sim.config import FirmConfig, StrategyConfig
 from sim.customers import Offers
-from sim.metrics import customer_lifetime_value, periodic_rate
+from sim.metrics import customer_equity, periodic_rate
 
 if TYPE_CHECKING:
     from sim.model import MarketModel
@@ -40,32 +40,35 @@ class Firm(mesa.Agent):
         *,
         code: int,
         name: str,
-        strategy_name: str,
-        strategy: StrategyConfig,
         config: FirmConfig,
         offering: np.ndarray,
-        segments: int,
+        research: np.random.Generator,
     ) -> None:
-        """Create a firm at ``offering`` with the starting price, service and cash of ``config``."""
+        """Create a firm at ``offering`` with the starting price, service and cash of ``config``.
+
+        ``research`` is the firm's own random stream for sampling customers.
+        """
         super().__init__(model)
         market_size = model.config.market.customers
+        segments = len(model.config.segments)
         self.code = code
         self.name = name
-        self.strategy_name = strategy_name
-        self.strategy = strategy
+        self.strategy_name = config.strategy
+        self.strategy: StrategyConfig = model.config.strategies[config.strategy]
         self.config = config
+        self.research = research
         self.offering = np.array(offering, dtype=float)
         self.list_price = config.price
         self.price = config.price
         self.service = config.service
-        self.marketing = strategy.acquisition_budget
+        self.marketing = self.strategy.acquisition_budget
         self.cash = config.initial_cash * market_size
         self.alive = True
         self.target = NO_TARGET
         self.ideal: np.ndarray | None = None
         self.readings = np.empty((0, len(offering)))
         self.ideal_step = 0
-        self.drift: np.ndarray | None = None
+        self.ideal_trend: np.ndarray | None = None
         self.last_share = float("nan")
         self.last_nps = float("nan")
         self.retention = np.full(segments, np.nan)
@@ -77,9 +80,14 @@ class Firm(mesa.Agent):
         self.cumulative_profit = 0.0
 
     @property
+    def service_cost(self) -> float:
+        """Cost of service per unit of customer spend: grows with the square of the level."""
+        return self.model.config.market.costs.service_cost * self.service**2
+
+    @property
     def unit_cost(self) -> float:
         """Cost per unit of customer spend served, at the current service level."""
-        return self.config.unit_cost + self.model.config.market.costs.service_cost * self.service**2
+        return self.config.unit_cost + self.service_cost
 
     def unit_margin(self) -> float:
         """Margin per unit of customer spend."""
@@ -128,7 +136,7 @@ class Firm(mesa.Agent):
         size = market.customers
         self.revenue = spend * self.price
         self.costs["goods"] = spend * self.config.unit_cost
-        self.costs["service"] = spend * market.costs.service_cost * self.service**2
+        self.costs["service"] = spend * self.service_cost
         self.costs["marketing"] = self.marketing * size
         self.costs["winback"] = winback_cost
         self.costs["fixed"] = self.config.fixed_cost * size
@@ -148,8 +156,7 @@ class Firm(mesa.Agent):
         market = self.model.config.market
         discount = periodic_rate(market.discount_rate, market.steps_per_year)
         margin = np.nan_to_num(self.segment_spend) * self.unit_margin()
-        clv = customer_lifetime_value(margin, np.nan_to_num(self.retention), discount)
-        return float(np.sum(clv * self.segment_customers))
+        return customer_equity(margin, np.nan_to_num(self.retention), discount, self.segment_customers)
 
     def review(self, share: float, nps: float, offers: Offers) -> None:
         """Listen, then decide offering, service, price and marketing for the next steps.
@@ -163,8 +170,7 @@ class Firm(mesa.Agent):
         if self.strategy.targeting == "clv":
             self._choose_target()
         pool = strategies.audience(self.strategy, population, self.code, self.target)
-        evidence = strategies.listen(self.strategy, pool, population, config.market.costs,
-                                     model.streams["research"])
+        evidence = strategies.listen(self.strategy, pool, population, config.market.costs, self.research)
         self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)
         price_sensitivity = float(population.price_sensitivity[heard].mean())
@@ -194,7 +200,7 @@ class Firm(mesa.Agent):
             best = int(np.argmax(values))
             if best != self.target:
                 self.target = best
-                self.ideal, self.drift = None, None
+                self.ideal, self.ideal_trend = None, None
                 self.readings = np.empty((0, len(self.offering)))
 
     def _learn_ideal(self, estimate: np.ndarray) -> None:
@@ -208,28 +214,30 @@ class Firm(mesa.Agent):
             self.ideal, self.ideal_step = estimate, step
             return
         elapsed = step - self.ideal_step
-        trend = self.drift if self.drift is not None else np.zeros_like(estimate)
+        trend = self.ideal_trend if self.ideal_trend is not None else np.zeros_like(estimate)
         forecast = self.ideal + trend * elapsed
         level = forecast + LEVEL_SMOOTHING * (estimate - forecast)
         slope = (level - self.ideal) / elapsed
-        self.drift = slope if self.drift is None else trend + TREND_SMOOTHING * (slope - trend)
+        self.ideal_trend = slope if self.ideal_trend is None else trend + TREND_SMOOTHING * (slope - trend)
         self.ideal, self.ideal_step = level, step
 
     def _reposition(self, heard: np.ndarray, price_sensitivity: float) -> None:
         config = self.model.config
         population = self.model.population
-        goal = strategies.projected_ideal(self.ideal, self.drift, self.strategy.lead)
+        goal = strategies.projected_ideal(self.ideal, self.ideal_trend, self.strategy.lead)
         proposed = self.offering + self.strategy.adjust_rate * (goal - self.offering)
         cost = config.market.costs.reposition_cost * config.market.customers * float(
             np.linalg.norm(proposed - self.offering))
         if self.strategy.declines_unprofitable:
             own = heard[population.firm[heard] == self.code]
+            horizon = self.strategy.horizon
+            trend = self.ideal_trend if self.ideal_trend is not None else 0.0
             pays = strategies.reposition_pays(
-                old=self.offering, new=proposed, ideal=goal,
+                old=self.offering, new=proposed, expected_needs=self.readings + trend * horizon / 2,
                 fit_weight=config.market.behaviour.fit_weight,
                 price_sensitivity=price_sensitivity,
                 spend=float(population.spend[heard].mean()),
-                customers=float(own.size), horizon=self.strategy.horizon, cost=cost,
+                customers=float(own.size), horizon=horizon, cost=cost,
             )
             if not pays:
                 return

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from sim.run import RunResult
 
@@ -38,6 +39,11 @@ def _strict_json(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def write_figure(figure: Figure, path: Path, dpi: int = 110) -> None:
+    """Save a figure, atomically, in the format its suffix names."""
+    _atomic_write(path, lambda tmp: figure.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".")))
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -12,17 +12,22 @@ PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
 
 
-def net_promoter_score(scores: np.ndarray) -> float:
-    """NPS in points (-100..100): share of 9-10 scores minus share of 0-6 scores.
+def nps_from_counts(
+    promoters: np.ndarray | float, detractors: np.ndarray | float, respondents: np.ndarray | float
+) -> np.ndarray | float:
+    """NPS in points (-100..100) from counts; a group without respondents has none (``nan``)."""
+    respondents = np.asarray(respondents, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nps = np.where(respondents > 0, 100.0 * (np.asarray(promoters) - np.asarray(detractors)) / respondents,
+                       np.nan)
+    return nps if nps.ndim else float(nps)
 
-    An empty group has no NPS (``nan``), not zero.
-    """
+
+def net_promoter_score(scores: np.ndarray) -> float:
+    """NPS in points (-100..100): share of 9-10 scores minus share of 0-6 scores."""
     scores = np.asarray(scores)
-    if scores.size == 0:
-        return float("nan")
-    promoters = np.count_nonzero(scores >= PROMOTER_MIN)
-    detractors = np.count_nonzero(scores <= DETRACTOR_MAX)
-    return 100.0 * (promoters - detractors) / scores.size
+    return nps_from_counts(np.count_nonzero(scores >= PROMOTER_MIN), np.count_nonzero(scores <= DETRACTOR_MAX),
+                           scores.size)
 
 
 def retention_rate(at_risk: np.ndarray | float, churned: np.ndarray | float) -> np.ndarray | float:
@@ -54,10 +59,14 @@ def customer_lifetime_value(
 
 
 def customer_equity(
-    margin: np.ndarray, retention: np.ndarray, discount: float
+    margin: np.ndarray, retention: np.ndarray, discount: float, customers: np.ndarray | float = 1.0
 ) -> float:
-    """Customer equity: the sum of the CLVs of the customers held now."""
-    return float(np.sum(customer_lifetime_value(margin, retention, discount)))
+    """Customer equity: the sum of the CLVs of the customers held now.
+
+    ``margin`` and ``retention`` describe groups of ``customers`` alike (one
+    customer each by default).
+    """
+    return float(np.sum(customers * customer_lifetime_value(margin, retention, discount)))
 
 
 def bass_cumulative(t: np.ndarray | float, p: float, q: float) -> np.ndarray | float:

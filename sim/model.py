@@ -16,11 +16,11 @@ import numpy as np
 from sim import customers as cust
 from sim.config import SimConfig
 from sim.firms import Firm
-from sim.metrics import net_promoter_score
+from sim.metrics import nps_from_counts
 from sim.network import build_contacts
 from sim.recorder import Recorder
 
-STREAMS = ("network", "population", "dynamics", "research")
+STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience")
 
 
 class MarketModel(mesa.Model):
@@ -30,19 +30,18 @@ class MarketModel(mesa.Model):
         """Build the population, the contact network and the firms.
 
         ``seed`` defaults to ``config.seed``. Each mechanism draws from its own
-        stream spawned from the seed, so changing one mechanism does not shift
+        stream spawned from the seed, and each firm's research from its own,
+        so changing one mechanism (or one firm's sample) does not shift
         another's random numbers.
         """
         seed = config.seed if seed is None else seed
         super().__init__(rng=seed)
         self.config = config
-        self.seed = seed
+        mechanisms, research = np.random.SeedSequence(seed).spawn(2)
         self.streams = dict(zip(
-            STREAMS,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS))),
-            strict=True,
-        ))
+            STREAMS, (np.random.default_rng(s) for s in mechanisms.spawn(len(STREAMS))), strict=True))
         firm_names = config.firm_names
+        research_streams = [np.random.default_rng(s) for s in research.spawn(len(firm_names))]
         self.population = cust.create_population(config, len(firm_names), self.streams["population"])
         self.segment_sizes = np.bincount(self.population.segment, minlength=len(config.segments)).astype(float)
         self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
@@ -54,11 +53,9 @@ class MarketModel(mesa.Model):
                 self,
                 code=code,
                 name=name,
-                strategy_name=firm_config.strategy,
-                strategy=config.strategies[firm_config.strategy],
                 config=firm_config,
                 offering=np.array(firm_config.offering) if firm_config.offering is not None else mean_need,
-                segments=len(config.segments),
+                research=research_streams[code],
             )
         self.recorder = Recorder(config, self.firms)
         self._settle_expectations()
@@ -77,50 +74,48 @@ class MarketModel(mesa.Model):
             service=np.array([f.service for f in firms]),
             alive=np.array([f.alive for f in firms]),
             innovation=np.array([f.innovation(self.segment_sizes) for f in firms]),
-            winback_discount=np.array(
-                [f.strategy.winback_discount if f.strategy.winback else 0.0 for f in firms]),
+            winback_discount=np.array([f.strategy.winback_discount for f in firms]),
         )
 
     def _settle_expectations(self) -> None:
         """Start everyone expecting what the (identical) starting offers deliver."""
         population = self.population
-        everyone = np.arange(population.size)
-        values = cust.value(population, self.offers(), self.config, everyone)
-        population.expectation[:] = values.mean(axis=1)
-        cust.experience(population, self.offers(), self.config, self.streams["dynamics"])
+        offers = self.offers()
+        population.expectation[:] = cust.value(population, offers, self.config, np.arange(population.size)).mean(axis=1)
+        cust.experience(population, offers, self.config, self.streams["experience"])
 
     def step(self) -> None:
         """Advance the market by one month."""
         population, config = self.population, self.config
-        dynamics = self.streams["dynamics"]
+        streams = self.streams
         firms = self.firms
         n_firms, n_segments = len(firms), len(config.segments)
-        at_risk = self._counts(population.firm, population.segment)
+        at_risk = cust.tally(population, n_firms, n_segments)
 
-        cust.drift_needs(population, config, dynamics)
+        cust.drift_needs(population, config, streams["needs"])
         offers = self.offers()
-        cust.spread_word_of_mouth(population, offers, self.contacts, config, dynamics)
-        moves = cust.choose_firms(population, offers, config, dynamics)
+        cust.spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
+        moves = cust.choose_firms(population, offers, config, streams["choice"])
         self.recorder.end_spells(population, moves.left, self.steps, reason="churn")
         cust.apply_moves(population, moves, self.steps)
-        cust.experience(population, offers, config, dynamics)
+        cust.experience(population, offers, config, streams["experience"])
 
         churned = np.bincount(
             moves.left_firm * n_segments + population.segment[moves.left],
             minlength=n_firms * n_segments,
         ).reshape(n_firms, n_segments)
         acquired = np.bincount(moves.joined_firm, minlength=n_firms)
-        held = self._counts(population.firm, population.segment)
-        spend = self._counts(population.firm, population.segment, weights=population.spend)
+        held = cust.tally(population, n_firms, n_segments)
+        spend = cust.tally(population, n_firms, n_segments, weights=population.spend)
         shares = held.sum(axis=1) / population.size
-        nps = self._nps_by_firm()
+        nps = self._firm_nps()
 
         for firm in firms:
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
             firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
         for firm in firms:
             if firm.alive and self.steps % firm.strategy.review_every == 0:
-                firm.review(share=float(shares[firm.code]), nps=nps[firm.code], offers=offers)
+                firm.review(share=float(shares[firm.code]), nps=float(nps[firm.code]), offers=offers)
         released = np.zeros_like(churned)
         for firm in firms:
             if firm.alive and firm.cash < 0:
@@ -136,24 +131,15 @@ class MarketModel(mesa.Model):
             released=released,
             acquired=acquired,
             won_back=moves.won_back,
-            nps=self._nps_by_firm(),
         )
         if self.steps >= config.market.steps:
             self.running = False
 
-    def _counts(self, firm: np.ndarray, segment: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """(f, s) customers (or summed ``weights``) by firm and segment."""
-        n_firms, n_segments = len(self.config.firms), len(self.config.segments)
-        held = firm != cust.NO_FIRM
-        codes = firm[held] * n_segments + segment[held]
-        counts = np.bincount(codes, weights=None if weights is None else weights[held],
-                             minlength=n_firms * n_segments)
-        return counts.reshape(n_firms, n_segments).astype(float)
-
-    def _nps_by_firm(self) -> list[float]:
-        population = self.population
-        return [net_promoter_score(population.score[population.firm == code])
-                for code in range(len(self.config.firms))]
+    def _firm_nps(self) -> np.ndarray:
+        """(f,) NPS of each firm's current customers."""
+        customers, promoters, detractors = cust.promoter_tallies(
+            self.population, len(self.config.firms), len(self.config.segments))
+        return nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
 
     def _exit(self, firm: Firm) -> np.ndarray:
         """A firm out of cash exits; its customers are released to shop again.

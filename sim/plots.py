@@ -1,12 +1,11 @@
-"""Figures: a firms table in, a matplotlib Figure out; nothing here knows the model."""
+"""Figures: a firms table in, a matplotlib Figure out; nothing here knows the model.
+
+Figures are built without pyplot, so drawing them changes no global state
+(no backend switch, no figure registry to leak across a sweep's jobs).
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -24,7 +23,8 @@ def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
     Retention is left blank after a firm has exited (the exit month itself,
     when every customer is lost, is drawn).
     """
-    figure, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True, layout="constrained")
+    figure = Figure(figsize=(11, 7), layout="constrained")
+    axes = figure.subplots(2, 2, sharex=True)
     for (column, title), axis in zip(PANELS, axes.ravel(), strict=True):
         for name, history in firms.groupby("firm", observed=True, sort=False):
             series = history[column]

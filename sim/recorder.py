@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from sim.config import SimConfig
-from sim.customers import NO_FIRM, Offers, Population
+from sim.customers import NO_FIRM, Offers, Population, promoter_tallies, tally
 from sim.firms import COST_ITEMS, NO_TARGET
-from sim.metrics import DETRACTOR_MAX, PROMOTER_MIN, retention_rate
+from sim.metrics import nps_from_counts, retention_rate
 
 if TYPE_CHECKING:
     from sim.firms import Firm
@@ -30,7 +30,6 @@ class Recorder:
         """Prepare empty columns for ``firms`` in ``config``."""
         self.config = config
         self.firm_names = [f.name for f in firms]
-        self.strategy_names = [f.strategy_name for f in firms]
         self.segment_names = config.segment_names
         self.firm_rows: list[dict[str, object]] = []
         self.segment_columns: dict[str, list[np.ndarray]] = {}
@@ -60,36 +59,28 @@ class Recorder:
         released: np.ndarray,
         acquired: np.ndarray,
         won_back: np.ndarray,
-        nps: list[float],
     ) -> None:
         """Append the firm rows and the firm x segment rows of one step.
 
         ``at_risk``, ``churned`` and ``released`` are (f, s): customers held at
         the start of the step, customers who left by choice, and customers lost
-        because their firm exited. Retention counts both kinds of loss. Price,
+        because their firm exited. Retention counts both kinds of loss: in the
+        month a firm exits, everyone it held at the start of the month is lost. Price,
         service and offering are those of ``offers``, what customers saw and
         paid this step (a review's changes show from the next row).
         """
         n_firms, n_segments = at_risk.shape
-        held = population.firm != NO_FIRM
-        code = population.firm[held] * n_segments + population.segment[held]
         size = n_firms * n_segments
-
-        def by_group(weights: np.ndarray | None = None) -> np.ndarray:
-            return np.bincount(code, weights=weights, minlength=size).reshape(n_firms, n_segments)
-
-        customers = by_group().astype(float)
-        score = population.score[held]
-        promoters = by_group((score >= PROMOTER_MIN).astype(float))
-        detractors = by_group((score <= DETRACTOR_MAX).astype(float))
-        satisfaction_sum = by_group(population.satisfaction[held])
+        customers, promoters, detractors = promoter_tallies(population, n_firms, n_segments)
+        group_nps = nps_from_counts(promoters, detractors, customers)
+        nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
+        satisfaction_sum = tally(population, n_firms, n_segments, weights=population.satisfaction)
+        segment_totals = np.bincount(population.segment, minlength=n_segments)
         with np.errstate(invalid="ignore", divide="ignore"):
-            group_nps = np.where(customers > 0, 100.0 * (promoters - detractors) / customers, np.nan)
             group_satisfaction = np.where(customers > 0, satisfaction_sum / customers, np.nan)
-            segment_totals = np.bincount(population.segment, minlength=n_segments)
             firm_satisfaction = satisfaction_sum.sum(axis=1) / customers.sum(axis=1)
 
-        lost = churned + released
+        lost = np.where(released > 0, at_risk, churned)
         retention = retention_rate(at_risk.sum(axis=1), lost.sum(axis=1))
         attributes = self.config.market.attributes
         for firm in firms:
@@ -113,7 +104,7 @@ class Recorder:
                 "profit": firm.profit,
                 "cumulative_profit": firm.cumulative_profit,
                 "cash": firm.cash,
-                "nps": nps[c],
+                "nps": float(nps[c]),
                 "satisfaction": firm_satisfaction[c],
                 "customer_equity": firm.customer_equity(),
                 "price": float(offers.price[c]),
@@ -133,6 +124,7 @@ class Recorder:
             "at_risk": at_risk.ravel().astype(np.int64),
             "churned": churned.ravel().astype(np.int64),
             "released": released.ravel().astype(np.int64),
+            "lost": lost.ravel().astype(np.int64),
             "retention_rate": retention_rate(at_risk, lost).ravel(),
             "satisfaction": group_satisfaction.ravel(),
             "nps": group_nps.ravel(),

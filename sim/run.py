@@ -56,10 +56,9 @@ def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
     for name, history in firms.groupby("firm", observed=True, sort=False):
         trading = history[history["alive"] | (history["step"] == history["step"].min())]
         mine = segments[segments["firm"] == name]
-        by_segment = mine.groupby("segment", observed=True)[["at_risk", "churned", "released"]].sum()
-        lost = by_segment["churned"] + by_segment["released"]
-        segment_retention = retention_rate(by_segment["at_risk"].to_numpy(), lost.to_numpy())
-        monthly = retention_rate(by_segment["at_risk"].sum(), lost.sum())
+        by_segment = mine.groupby("segment", observed=True)[["at_risk", "lost"]].sum()
+        segment_retention = retention_rate(by_segment["at_risk"].to_numpy(), by_segment["lost"].to_numpy())
+        monthly = retention_rate(by_segment["at_risk"].sum(), by_segment["lost"].sum())
         targets = history["target_segment"][history["target_segment"] != ""]
         first_year = history[history["step"] <= steps_per_year]
         rows.append({

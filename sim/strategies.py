@@ -106,7 +106,7 @@ def reposition_pays(
     *,
     old: np.ndarray,
     new: np.ndarray,
-    ideal: np.ndarray,
+    expected_needs: np.ndarray,
     fit_weight: float,
     price_sensitivity: float,
     spend: float,
@@ -116,11 +116,14 @@ def reposition_pays(
 ) -> bool:
     """Whether moving the offering from ``old`` to ``new`` pays back within ``horizon`` steps.
 
-    The gain is the fit improvement toward ``ideal`` turned into money through
-    the audience's price sensitivity (willingness to pay per unit of spend),
-    times their spend, the customers who benefit and the horizon.
+    The gain is the average fit improvement over the individual needs the
+    firm expects during the horizon, ``expected_needs`` (m, k), turned into
+    money through the audience's price sensitivity (willingness to pay per
+    unit of spend), times their spend, the customers who benefit and the
+    horizon. Because customers are spread around their mean, small moves
+    near the middle of them gain little and are declined.
     """
-    gain_utility = fit_weight * (np.linalg.norm(ideal - old) - np.linalg.norm(ideal - new))
+    gain_utility = mean_fit(expected_needs, new, fit_weight) - mean_fit(expected_needs, old, fit_weight)
     gain = gain_utility / max(price_sensitivity, 1e-9) * spend * customers * horizon
     return bool(gain > cost)
 

@@ -45,12 +45,17 @@ def test_needs_drift_with_their_segment_and_wants_lag_behind(world):
     assert population.needs - before_needs == pytest.approx(step)
     lag = population.want_lag[population.segment, None]
     assert population.perceived - before_perceived == pytest.approx(lag * (population.needs - before_perceived))
+    # After ten years of drift, stated wants of the slow-to-notice busy segment trail their needs.
+    for _ in range(config.market.steps_per_year * 10):
+        cust.drift_needs(population, config, np.random.default_rng(1))
     busy = list(config.segments).index("busy_solution_seekers")
-    bias = np.array(config.segments["busy_solution_seekers"].want_bias)
     members = np.flatnonzero(population.segment == busy)
-    stated = population.wants(members) - population.needs[members]
-    lagging = step[members].mean(axis=0) * (1 - lag[members].mean())
-    assert stated.mean(axis=0) == pytest.approx(bias - lagging, abs=0.03)
+    stated_gap = (population.wants(members) - population.needs[members]).mean(axis=0)
+    bias = np.array(config.segments["busy_solution_seekers"].want_bias)
+    monthly_drift = population.drift[busy]
+    steady_lag = monthly_drift * (1 - lag[members[0], 0]) / lag[members[0], 0]  # gap where lag catches drift
+    assert np.abs(steady_lag).max() > 0.005
+    assert stated_gap == pytest.approx(bias - steady_lag, abs=0.02)
 
 
 def test_nobody_chooses_a_firm_they_do_not_know_or_that_has_exited(world):
@@ -62,7 +67,8 @@ def test_nobody_chooses_a_firm_they_do_not_know_or_that_has_exited(world):
     population.aware[::2, 1] = True
     offers = _offers(3, k, s, alive=np.array([False, True, True]))
     moves = cust.choose_firms(population, offers, config, np.random.default_rng(2))
-    assert set(np.unique(moves.joined_firm)) <= {1}
+    assert moves.joined.size > 0
+    assert set(np.unique(moves.joined_firm)) == {1}
     assert np.all(moves.joined % 2 == 0)
 
 
@@ -85,15 +91,16 @@ def test_inertia_and_win_backs_keep_customers(world):
     population.satisfaction[:] = 0.0
     worse = _offers(3, k, s, price=np.array([1.2, 1.0, 1.0]))
 
-    def leavers(offers, inertia):
+    def choose(offers, inertia):
         population.inertia[:] = inertia
-        return cust.choose_firms(population, offers, config, np.random.default_rng(4)).left.size
+        return cust.choose_firms(population, offers, config, np.random.default_rng(4))
 
-    assert leavers(worse, 3.0) < 0.5 * leavers(worse, 0.0)
+    assert choose(worse, 3.0).left.size < 0.5 * choose(worse, 0.0).left.size
     sweetened = _offers(3, k, s, price=np.array([1.2, 1.0, 1.0]), winback_discount=np.array([0.5, 0.0, 0.0]))
-    kept = cust.choose_firms(population, sweetened, config, np.random.default_rng(4))
-    assert kept.left.size < leavers(worse, 3.0) or kept.won_back[0] > 0
-    assert kept.winback_cost[0] > 0
+    without, offered = choose(worse, 0.0), choose(sweetened, 0.0)
+    assert offered.won_back[0] > 0
+    assert without.left.size - offered.left.size == offered.won_back[0]
+    assert offered.winback_cost[0] > 0
 
 
 def test_satisfaction_rises_with_value_and_expectations_adapt(world):
