@@ -35,14 +35,14 @@ log = logging.getLogger(__name__)
 
 BAD_INPUT_EXIT = 2
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-TABLE_COLUMNS = {
-    "firm": "firm",
-    "strategy": "strategy",
-    "cumulative_profit": "cum. profit",
-    "final_share": "final share",
-    "annual_retention": "retention/yr",
-    "mean_nps": "mean NPS",
-    "main_target_segment": "target",
+TABLE_COLUMNS = {  # summary field: (heading, format)
+    "firm": ("firm", "{}"),
+    "strategy": ("strategy", "{}"),
+    "cumulative_profit": ("cum. profit", "{:,.0f}"),
+    "final_share": ("final share", "{:.3f}"),
+    "annual_retention": ("retention/yr", "{:.3f}"),
+    "mean_nps": ("mean NPS", "{:.1f}"),
+    "main_target_segment": ("target", "{}"),
 }
 
 register_configs()
@@ -92,8 +92,10 @@ class ValidateOnStart(Callback):
 
 def summary_table(result: RunResult) -> str:
     """The per-firm headline table printed at the end of a run."""
-    frame = pd.DataFrame(result.summary["firms"])[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
-    return frame.to_string(index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}")
+    frame = pd.DataFrame(result.summary["firms"])[list(TABLE_COLUMNS)]
+    formatters = {field: fmt.format for field, (_, fmt) in TABLE_COLUMNS.items()}
+    headers = [heading for heading, _ in TABLE_COLUMNS.values()]
+    return frame.to_string(index=False, formatters=formatters, header=headers)
 
 
 def execute(config: SimConfig, directory: Path) -> RunResult:

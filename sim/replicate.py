@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from sim.config import SimConfig
 from sim.run import run_model
 
 
-def _firm_rows(config: SimConfig, seed: int) -> list[dict]:
+def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     summary = run_model(config, seed=seed).summary
     rows = []
     for firm in summary["firms"]:

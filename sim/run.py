@@ -11,6 +11,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ class RunResult:
     firms: pd.DataFrame
     segments: pd.DataFrame
     tenures: pd.DataFrame
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def _versions() -> dict[str, str]:
@@ -49,7 +50,7 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict]:
+def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
     """Headline figures per firm: what a strategist reads first."""
     rows = []
     final = firms[firms["step"] == firms["step"].max()].set_index("firm")
