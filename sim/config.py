@@ -312,7 +312,7 @@ class FirmConfig:
     service: float = 0.5
     unit_cost: float = 0.5
     fixed_cost: float = 0.03
-    initial_cash: float = 3.0
+    initial_cash: float = 2.0
     offering: list[float] | None = None
 
     def validate(self, path: str, attributes: int, strategies: dict[str, StrategyConfig]) -> None:
