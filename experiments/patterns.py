@@ -1,4 +1,4 @@
-"""Reproduce the domain patterns: 20 seeds of the default market and of the counter-scenario.
+"""Reproduce the domain patterns: 20 seeds of the default market and of the counter-scenarios.
 
 Usage: ``.venv/bin/python experiments/patterns.py [--seeds 20] [--workers 2]``.
 Prints each pattern's paired difference with its 95% confidence interval and
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from sim.compose import load_config
-from sim.patterns import DEFAULT_MARKET, STATIC_NEEDS
+from sim.patterns import COUNTER, DEFAULT_MARKET
 from sim.replicate import replicate
 
 HEADLINES = ["cumulative_profit", "first_year_profit", "final_share", "annual_retention", "mean_nps", "alive"]
@@ -24,7 +24,8 @@ def main() -> None:
     args = parser.parse_args()
     for title, overrides, patterns in (
         ("default market", [], DEFAULT_MARKET),
-        ("counter-scenario: scenario=static_needs", ["scenario=static_needs"], STATIC_NEEDS),
+        ("counter-scenario: scenario=static_needs", ["scenario=static_needs"], COUNTER),
+        ("counter-scenario: scenario=deep_pockets", ["scenario=deep_pockets"], COUNTER),
     ):
         runs = replicate(load_config(overrides), range(args.seeds), workers=args.workers)
         print(f"\n== {title} ({args.seeds} seeds)")

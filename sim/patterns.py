@@ -58,4 +58,4 @@ DEFAULT_MARKET = {
     "(c) focused year-1 profit - centric year-1 profit": focused_first_year_lead,
     "(d) centric target retention - best other firm x segment": centric_target_retention_lead,
 }
-STATIC_NEEDS = {"counter: focused profit - centric profit": focused_profit_lead}
+COUNTER = {"counter: focused profit - centric profit": focused_profit_lead}

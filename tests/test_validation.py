@@ -75,3 +75,11 @@ def test_counter_scenario_static_needs_and_dear_research_break_the_centric_lead(
     runs = replicate(compose("scenario=static_needs"), SEEDS)
     lead = patterns.focused_profit_lead(runs)
     assert lead.low > 0, lead
+
+
+@pytest.mark.slow
+def test_counter_scenario_an_obsessed_rival_with_deep_pockets_keeps_centric_behind_focused(compose):
+    runs = replicate(compose("scenario=deep_pockets"), SEEDS)
+    assert runs[runs["firm"] == "obsessed"]["alive"].all()
+    lead = patterns.focused_profit_lead(runs)
+    assert lead.low > 0, lead
