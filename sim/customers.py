@@ -174,21 +174,22 @@ def own_value(population: Population, offers: Offers, config: SimConfig, idx: np
     )
 
 
-def tally(population: Population, firms: int, segments: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """(f, s) customers (or their summed ``weights``, (n,)) by current firm and segment."""
-    held = population.firm != NO_FIRM
+def tally(population: Population, firms: int, segments: int, *weights: np.ndarray) -> np.ndarray:
+    """Customers by current firm and segment, (f, s); or, given (n,) ``weights``, their sums, (w, f, s)."""
+    held = np.flatnonzero(population.firm != NO_FIRM)
     codes = population.firm[held] * segments + population.segment[held]
-    counts = np.bincount(codes, weights=None if weights is None else weights[held], minlength=firms * segments)
-    return counts.reshape(firms, segments).astype(float)
+    size = firms * segments
+    if not weights:
+        return np.bincount(codes, minlength=size).reshape(firms, segments).astype(float)
+    return np.stack([np.bincount(codes, weights=w[held], minlength=size) for w in weights]).reshape(
+        len(weights), firms, segments)
 
 
-def promoter_tallies(population: Population, firms: int, segments: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(f, s) customers, promoters (9-10) and detractors (0-6) by firm and segment."""
-    return (
-        tally(population, firms, segments),
-        tally(population, firms, segments, weights=(population.score >= PROMOTER_MIN).astype(float)),
-        tally(population, firms, segments, weights=(population.score <= DETRACTOR_MAX).astype(float)),
-    )
+def promoter_tallies(population: Population, firms: int, segments: int) -> np.ndarray:
+    """(3, f, s): customers, promoters (9-10) and detractors (0-6) by firm and segment."""
+    score = population.score
+    return tally(population, firms, segments, np.ones(population.size), (score >= PROMOTER_MIN).astype(float),
+                 (score <= DETRACTOR_MAX).astype(float))
 
 
 def drift_needs(population: Population, config: SimConfig, rng: np.random.Generator) -> None:

@@ -105,8 +105,7 @@ class MarketModel(mesa.Model):
             minlength=n_firms * n_segments,
         ).reshape(n_firms, n_segments)
         acquired = np.bincount(moves.joined_firm, minlength=n_firms)
-        held = cust.tally(population, n_firms, n_segments)
-        spend = cust.tally(population, n_firms, n_segments, weights=population.spend)
+        held, spend = cust.tally(population, n_firms, n_segments, np.ones(population.size), population.spend)
         shares = held.sum(axis=1) / population.size
         nps = self._firm_nps()
 

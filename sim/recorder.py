@@ -72,9 +72,9 @@ class Recorder:
         n_firms, n_segments = at_risk.shape
         size = n_firms * n_segments
         customers, promoters, detractors = promoter_tallies(population, n_firms, n_segments)
+        (satisfaction_sum,) = tally(population, n_firms, n_segments, population.satisfaction)
         group_nps = nps_from_counts(promoters, detractors, customers)
         nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
-        satisfaction_sum = tally(population, n_firms, n_segments, weights=population.satisfaction)
         segment_totals = np.bincount(population.segment, minlength=n_segments)
         with np.errstate(invalid="ignore", divide="ignore"):
             group_satisfaction = np.where(customers > 0, satisfaction_sum / customers, np.nan)
