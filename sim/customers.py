@@ -185,11 +185,11 @@ def tally(population: Population, firms: int, segments: int, *weights: np.ndarra
         len(weights), firms, segments)
 
 
-def promoter_tallies(population: Population, firms: int, segments: int) -> np.ndarray:
-    """(3, f, s): customers, promoters (9-10) and detractors (0-6) by firm and segment."""
+def experience_tallies(population: Population, firms: int, segments: int) -> np.ndarray:
+    """(4, f, s): customers, promoters (9-10), detractors (0-6) and summed satisfaction by firm and segment."""
     score = population.score
     return tally(population, firms, segments, np.ones(population.size), (score >= PROMOTER_MIN).astype(float),
-                 (score <= DETRACTOR_MAX).astype(float))
+                 (score <= DETRACTOR_MAX).astype(float), population.satisfaction)
 
 
 def drift_needs(population: Population, config: SimConfig, rng: np.random.Generator) -> None:

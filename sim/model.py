@@ -105,9 +105,11 @@ class MarketModel(mesa.Model):
             minlength=n_firms * n_segments,
         ).reshape(n_firms, n_segments)
         acquired = np.bincount(moves.joined_firm, minlength=n_firms)
-        held, spend = cust.tally(population, n_firms, n_segments, np.ones(population.size), population.spend)
+        (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
+        tallies = cust.experience_tallies(population, n_firms, n_segments)
+        held, promoters, detractors, _ = tallies
         shares = held.sum(axis=1) / population.size
-        nps = self._firm_nps()
+        nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), held.sum(axis=1))
 
         for firm in firms:
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
@@ -119,12 +121,14 @@ class MarketModel(mesa.Model):
         for firm in firms:
             if firm.alive and firm.cash < 0:
                 released[firm.code] = self._exit(firm)
+                tallies[:, firm.code, :] = 0.0
 
         self.recorder.record_step(
             step=self.steps,
             firms=firms,
             offers=offers,
             population=population,
+            tallies=tallies,
             at_risk=at_risk,
             churned=churned,
             released=released,
@@ -133,12 +137,6 @@ class MarketModel(mesa.Model):
         )
         if self.steps >= config.market.steps:
             self.running = False
-
-    def _firm_nps(self) -> np.ndarray:
-        """(f,) NPS of each firm's current customers."""
-        customers, promoters, detractors = cust.promoter_tallies(
-            self.population, len(self.config.firms), len(self.config.segments))
-        return nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
 
     def _exit(self, firm: Firm) -> np.ndarray:
         """A firm out of cash exits; its customers are released to shop again.

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import SimConfig
-from sim.customers import NO_FIRM, Offers, Population, promoter_tallies, tally
+from sim.customers import NO_FIRM, Offers, Population
 from sim.firms import COST_ITEMS, NO_TARGET
 from sim.metrics import nps_from_counts, retention_rate
 
@@ -54,6 +54,7 @@ class Recorder:
         firms: list[Firm],
         offers: Offers,
         population: Population,
+        tallies: np.ndarray,
         at_risk: np.ndarray,
         churned: np.ndarray,
         released: np.ndarray,
@@ -62,7 +63,9 @@ class Recorder:
     ) -> None:
         """Append the firm rows and the firm x segment rows of one step.
 
-        ``at_risk``, ``churned`` and ``released`` are (f, s): customers held at
+        ``tallies`` is :func:`sim.customers.experience_tallies` of the
+        population at the end of the step. ``at_risk``, ``churned`` and
+        ``released`` are (f, s): customers held at
         the start of the step, customers who left by choice, and customers lost
         because their firm exited. Retention counts both kinds of loss: in the
         month a firm exits, everyone it held at the start of the month is lost. Price,
@@ -71,8 +74,7 @@ class Recorder:
         """
         n_firms, n_segments = at_risk.shape
         size = n_firms * n_segments
-        customers, promoters, detractors = promoter_tallies(population, n_firms, n_segments)
-        (satisfaction_sum,) = tally(population, n_firms, n_segments, population.satisfaction)
+        customers, promoters, detractors, satisfaction_sum = tallies
         group_nps = nps_from_counts(promoters, detractors, customers)
         nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
         segment_totals = np.bincount(population.segment, minlength=n_segments)
