@@ -112,13 +112,19 @@ class BehaviourConfig:
 class CostConfig:
     """Market-wide prices of the things firms buy.
 
-    ``service_cost`` is the extra cost per unit of customer spend at service
-    level 1 (cost grows with the square of the level); ``reposition_cost`` is
-    paid per potential customer per unit of distance an offering moves.
+    ``survey_cost`` is the price of one survey response (stated wants, or a
+    tracking score) and ``research_cost`` of one needs interview, in money:
+    a sample is a count of respondents, so what a firm learns depends on what
+    it buys, never on how many customers are simulated. ``tracking_cost`` is
+    the price of one short tracking response (a 0-10 score and satisfaction). ``service_cost`` is
+    the extra cost per unit of customer spend at service level 1 (cost grows
+    with the square of the level); ``reposition_cost`` is paid per potential
+    customer per unit of distance an offering moves.
     """
 
-    survey_cost: float = 0.5
-    research_cost: float = 10.0
+    survey_cost: float = 50.0
+    research_cost: float = 1000.0
+    tracking_cost: float = 5.0
     survey_noise: float = 0.15
     research_noise: float = 0.15
     service_cost: float = 0.3
@@ -133,11 +139,17 @@ class CostConfig:
 class MarketConfig:
     """Size, horizon and attribute space of the market, and its customer behaviour.
 
-    One step is one month. ``drift`` scales every segment's drift of needs, so
-    ``market.drift=2`` asks "what if needs drift twice as fast?".
+    ``total_customers`` is how many potential customers the market really has
+    (the economics: every count and sum of money is in these real units);
+    ``customers`` is how many of them are simulated (the resolution). Each
+    simulated customer stands for ``scale = total_customers / customers`` real
+    ones, so changing ``customers`` alone changes only the precision of a
+    run. One step is one month. ``drift`` scales every segment's drift of
+    needs, so ``market.drift=2`` asks "what if needs drift twice as fast?".
     """
 
     customers: int = 10_000
+    total_customers: int = 1_000_000
     steps: int = 120
     steps_per_year: int = 12
     attributes: list[str] = field(
@@ -154,6 +166,8 @@ class MarketConfig:
 
     def __post_init__(self) -> None:
         _require(self.customers >= 2, "market.customers", f"must be >= 2, got {self.customers}")
+        _require(self.total_customers >= 1, "market.total_customers",
+                 f"must be >= 1, got {self.total_customers}")
         _require(self.steps >= 1, "market.steps", f"must be >= 1, got {self.steps}")
         _require(self.steps_per_year >= 1, "market.steps_per_year",
                  f"must be >= 1, got {self.steps_per_year}")
@@ -171,6 +185,11 @@ class MarketConfig:
         self.behaviour.validate("market.behaviour")
         self.costs.validate("market.costs")
 
+    @property
+    def scale(self) -> float:
+        """Real potential customers each simulated customer stands for."""
+        return self.total_customers / self.customers
+
 
 @dataclass
 class SegmentConfig:
@@ -181,6 +200,9 @@ class SegmentConfig:
     needs: ``want_lag`` is the share of the gap to current needs that wants
     close each month (1 = wants track needs), ``want_bias`` a fixed segment
     offset, ``want_noise`` each customer's idiosyncratic offset.
+    ``value_for_money`` is the share of the price effect on choice that
+    customers also credit when they rate their firm (0: ratings judge the
+    experience alone; 1: they rate as they choose).
     """
 
     share: float = 0.25
@@ -196,6 +218,7 @@ class SegmentConfig:
     service_sensitivity: float = 0.5
     wom_activity: float = 1.0
     inertia: float = 1.0
+    value_for_money: float = 0.3
 
     def validate(self, path: str, attributes: int) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -208,6 +231,7 @@ class SegmentConfig:
             for value in vector:
                 _check_range(value, f"{path}.{name}")
         _check_range(self.want_lag, f"{path}.want_lag", 0.0, 1.0)
+        _check_range(self.value_for_money, f"{path}.value_for_money", 0.0, 1.0)
         traits = ("needs_spread", "want_noise", "spend_spread", "price_sensitivity", "service_sensitivity",
                   "wom_activity", "inertia")
         _check_fields(self, path, traits, low=0.0)
@@ -251,16 +275,20 @@ class StrategyConfig:
     customers, its target segment, the whole market). ``targeting``: treat all
     customers alike or rank segments by estimated CLV. ``lead``: months ahead
     of today's estimate it positions (0 = reactive). ``horizon``: months over
-    which a change must pay back (used when ``declines_unprofitable``). ``survey_budget`` and
-    ``research_budget`` are money per potential customer per review: the
-    sample bought is budget x market size / unit price, so precision rises
-    with spend and research scales with the market.
+    which a change must pay back (used when ``declines_unprofitable``).
+    ``survey_respondents`` (stated wants) and ``research_respondents`` (needs
+    interviews) are the sample sizes bought at each review from the
+    audience; ``tracking_respondents`` is the size of the tracking survey of
+    its own customers (0-10 score and satisfaction) through which the firm
+    knows its NPS (0: it does not track). Each respondent is paid at the
+    market's price, so precision is bought, whatever the resolution.
     """
 
     information: str = "wants"
     audience: str = "customers"
-    survey_budget: float = 0.005
-    research_budget: float = 0.0
+    survey_respondents: int = 100
+    research_respondents: int = 0
+    tracking_respondents: int = 400
     targeting: str = "none"
     horizon: int = 3
     lead: int = 0
@@ -284,8 +312,7 @@ class StrategyConfig:
         _check_choice(self.pricing_policy, f"{path}.pricing_policy", PRICING_POLICIES)
         _require(not (self.audience == "target" and self.targeting == "none"),
                  f"{path}.audience", "'target' needs targeting: clv")
-        _check_fields(self, path, ("survey_budget", "research_budget"), low=0.0)
-        for name in ("horizon", "lead"):
+        for name in ("survey_respondents", "research_respondents", "tracking_respondents", "horizon", "lead"):
             _require(getattr(self, name) >= 0, f"{path}.{name}",
                      f"must be >= 0, got {getattr(self, name)}")
         _require(self.review_every >= 1, f"{path}.review_every",
@@ -302,8 +329,9 @@ class StrategyConfig:
 class FirmConfig:
     """A firm's starting position and cost structure; ``strategy`` names a preset.
 
-    Money is per potential customer in the market (``fixed_cost`` per month,
-    ``initial_cash`` once) so results do not change with market size alone.
+    Money is per real potential customer (``fixed_cost`` per month,
+    ``initial_cash`` once, times ``market.total_customers``), so a firm's
+    economics are those of the market it is in, whatever the resolution.
     ``offering`` of ``None`` starts the firm at the market's mean need.
     """
 

@@ -53,6 +53,7 @@ class Population:
         want_lag: (s,) share of the perceived-to-needs gap closed per step.
         spend: (n,) units bought per step from whichever firm they use.
         price_sensitivity, service_sensitivity, wom_activity, inertia: (n,).
+        value_for_money: (n,) share of the price effect on choice credited in ratings.
         expectation: (n,) adaptive expected value (Oliver).
         satisfaction: (n,) in (0, 1); last experienced satisfaction.
         score: (n,) int 0-10 promoter score, -1 for non-customers.
@@ -73,6 +74,7 @@ class Population:
     service_sensitivity: np.ndarray
     wom_activity: np.ndarray
     inertia: np.ndarray
+    value_for_money: np.ndarray
     expectation: np.ndarray
     satisfaction: np.ndarray
     score: np.ndarray
@@ -143,6 +145,7 @@ def create_population(config: SimConfig, firms: int, rng: np.random.Generator) -
         service_sensitivity=per_segment("service_sensitivity")[segment],
         wom_activity=per_segment("wom_activity")[segment],
         inertia=per_segment("inertia")[segment],
+        value_for_money=per_segment("value_for_money")[segment],
         expectation=np.zeros(n),
         satisfaction=np.full(n, 0.5),
         score=np.full(n, -1, dtype=np.int64),
@@ -153,23 +156,40 @@ def create_population(config: SimConfig, firms: int, rng: np.random.Generator) -
     )
 
 
-def value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
-    """Experienced value (m, f) of every firm's offer to customers ``idx``: fit, price, service."""
+def _price_weight(population: Population, idx: np.ndarray, rated: bool) -> np.ndarray:
+    """Weight of price: full price sensitivity when choosing, its value-for-money share when rating."""
+    weight = population.price_sensitivity[idx]
+    return weight * population.value_for_money[idx] if rated else weight
+
+
+def value(
+    population: Population, offers: Offers, config: SimConfig, idx: np.ndarray, rated: bool = False
+) -> np.ndarray:
+    """Value (m, f) of every firm's offer to customers ``idx``: fit, price, service.
+
+    ``rated=False`` is the value a customer chooses by; ``rated=True`` the
+    experience a customer rates, where price counts only as value for money.
+    """
     gap = population.needs[idx, None, :] - offers.offering[None, :, :]
     return (
         -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ifk,ifk->if", gap, gap))
-        - population.price_sensitivity[idx, None] * (offers.price[None, :] - 1.0)
+        - _price_weight(population, idx, rated)[:, None] * (offers.price[None, :] - 1.0)
         + population.service_sensitivity[idx, None] * offers.service[None, :]
     )
 
 
-def own_value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
-    """Experienced value (m,) of each customer's own firm (``idx`` must all have a firm)."""
+def rated_value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
+    """The experience (m,) customers ``idx`` rate their own firm by (``idx`` must all have a firm).
+
+    Fit and service count as in choice; price only through the segment's
+    ``value_for_money`` share, so a cheap, bare offer can be chosen and still
+    be rated poorly (stated versus revealed preference).
+    """
     firm = population.firm[idx]
     gap = population.needs[idx] - offers.offering[firm]
     return (
         -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ik,ik->i", gap, gap))
-        - population.price_sensitivity[idx] * (offers.price[firm] - 1.0)
+        - _price_weight(population, idx, rated=True) * (offers.price[firm] - 1.0)
         + population.service_sensitivity[idx] * offers.service[firm]
     )
 
@@ -341,17 +361,17 @@ def apply_moves(population: Population, moves: Moves, step: int) -> None:
 def experience(
     population: Population, offers: Offers, config: SimConfig, rng: np.random.Generator
 ) -> None:
-    """Customers experience their firm's value and update satisfaction (Oliver).
+    """Customers experience their firm's offer and update satisfaction (Oliver).
 
-    Satisfaction rises with value itself and with value above expectation;
-    expectations then adapt toward experience. The 0-10 promoter score is
-    satisfaction on a 0-10 scale with response noise. Experience also moves
-    the customer's own attitude toward the firm.
+    Satisfaction rises with the rated experience itself and with experience
+    above expectation; expectations then adapt toward experience. The 0-10
+    promoter score is satisfaction on a 0-10 scale with response noise.
+    Experience also moves the customer's own attitude toward the firm.
     """
     behaviour = config.market.behaviour
     customers = np.flatnonzero(population.firm != NO_FIRM)
     firm = population.firm[customers]
-    experienced = own_value(population, offers, config, customers)
+    experienced = rated_value(population, offers, config, customers)
     expected = population.expectation[customers]
     satisfaction = 1.0 / (1.0 + np.exp(
         -behaviour.level_weight * (experienced - behaviour.reference_value)

@@ -3,8 +3,10 @@
 Firms are Mesa agents reached through ``model.agents_by_type[Firm]``. Every
 step a firm books revenue and costs and learns from its own accounts
 (retention and margin by segment); every ``review_every`` steps it listens to
-customers and decides its offering, service, price and marketing through the
-rules in :mod:`sim.strategies` that its strategy's dials select.
+customers, reads its tracking survey, and decides its offering, service,
+price and marketing through the rules in :mod:`sim.strategies` that its
+strategy's dials select. Customer counts and money are in real units
+(``market.total_customers``), whatever the number of simulated customers.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Firm(mesa.Agent):
         ``research`` is the firm's own random stream for sampling customers.
         """
         super().__init__(model)
-        market_size = model.config.market.customers
+        market_size = model.config.market.total_customers
         segments = len(model.config.segments)
         self.code = code
         self.name = name
@@ -71,6 +73,8 @@ class Firm(mesa.Agent):
         self.ideal_trend: np.ndarray | None = None
         self.last_share = float("nan")
         self.last_nps = float("nan")
+        self.tracked_nps = float("nan")
+        self.tracked_satisfaction = float("nan")
         self.retention = np.full(segments, np.nan)
         self.segment_spend = np.full(segments, np.nan)
         self.segment_customers = np.zeros(segments)
@@ -110,7 +114,7 @@ class Firm(mesa.Agent):
 
     def observe(self, at_risk: np.ndarray, churned: np.ndarray, customers: np.ndarray,
                 spend: np.ndarray) -> None:
-        """Learn from its own accounts: retention and spend per customer by segment."""
+        """Learn from its own accounts (real units, by segment): retention and spend per customer."""
         with np.errstate(invalid="ignore", divide="ignore"):
             kept = 1.0 - churned / at_risk
             mean_spend = spend / customers
@@ -125,15 +129,15 @@ class Firm(mesa.Agent):
     def book(self, *, spend: float, winback_cost: float) -> None:
         """Book the month's revenue and operating costs at the offer customers saw; cash absorbs the profit.
 
-        Review costs are added by :meth:`pay` when the review happens. A firm
-        that has exited books nothing.
+        ``spend`` and ``winback_cost`` are real totals. Review costs are added
+        by :meth:`pay` when the review happens. A firm that has exited books
+        nothing.
         """
         self.revenue = self.profit = 0.0
         self.costs = dict.fromkeys(COST_ITEMS, 0.0)
         if not self.alive:
             return
-        market = self.model.config.market
-        size = market.customers
+        size = self.model.config.market.total_customers
         self.revenue = spend * self.price
         self.costs["goods"] = spend * self.config.unit_cost
         self.costs["service"] = spend * self.service_cost
@@ -158,19 +162,28 @@ class Firm(mesa.Agent):
         margin = np.nan_to_num(self.segment_spend) * self.unit_margin()
         return customer_equity(margin, np.nan_to_num(self.retention), discount, self.segment_customers)
 
-    def review(self, share: float, nps: float, offers: Offers) -> None:
+    def review(self, share: float, offers: Offers) -> None:
         """Listen, then decide offering, service, price and marketing for the next steps.
 
-        Rivals are judged by ``offers``, the snapshot customers saw this step,
-        so every firm decides on the same information whatever the firm order.
+        ``share`` comes from the firm's own books (exact); its NPS only from
+        the tracking survey it pays for. Rivals are judged by ``offers``, the
+        snapshot customers saw this step, so every firm decides on the same
+        information whatever the firm order.
         """
         model = self.model
         config = model.config
         population = model.population
+        costs, scale = config.market.costs, config.market.scale
         if self.strategy.targeting == "clv":
             self._choose_target()
+        own = np.flatnonzero(population.firm == self.code)
+        tracking = strategies.track(self.strategy.tracking_respondents, own, population, costs, scale, self.research)
+        self.pay("research", tracking.cost)
+        if tracking.respondents:
+            self.tracked_nps, self.tracked_satisfaction = tracking.nps, tracking.satisfaction
+        nps = tracking.nps
         pool = strategies.audience(self.strategy, population, self.code, self.target)
-        evidence = strategies.listen(self.strategy, pool, population, config.market.costs, self.research)
+        evidence = strategies.listen(self.strategy, pool, population, costs, scale, self.research)
         self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)
         price_sensitivity = float(population.price_sensitivity[heard].mean())
@@ -226,7 +239,7 @@ class Firm(mesa.Agent):
         population = self.model.population
         goal = strategies.projected_ideal(self.ideal, self.ideal_trend, self.strategy.lead)
         proposed = self.offering + self.strategy.adjust_rate * (goal - self.offering)
-        cost = config.market.costs.reposition_cost * config.market.customers * float(
+        cost = config.market.costs.reposition_cost * config.market.total_customers * float(
             np.linalg.norm(proposed - self.offering))
         if self.strategy.declines_unprofitable:
             own = heard[population.firm[heard] == self.code]
@@ -237,7 +250,7 @@ class Firm(mesa.Agent):
                 fit_weight=config.market.behaviour.fit_weight,
                 price_sensitivity=price_sensitivity,
                 spend=float(population.spend[heard].mean()),
-                customers=float(own.size), horizon=horizon, cost=cost,
+                customers=own.size * config.market.scale, horizon=horizon, cost=cost,
             )
             if not pays:
                 return

@@ -5,7 +5,9 @@ of mouth spread awareness and attitudes; customers choose (acquisition,
 switching, churn, win-back); customers experience value and update
 satisfaction; firms learn from and book the month at the offers customers
 saw; due firms review, all against the same snapshot of rivals' offers;
-firms out of cash exit; the step is recorded.
+firms out of cash exit; the step is recorded. Tallies of simulated
+customers are turned into real units (times ``market.scale``) once per
+step, before firms or the recorder see them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import numpy as np
 from sim import customers as cust
 from sim.config import SimConfig
 from sim.firms import Firm
-from sim.metrics import nps_from_counts
 from sim.network import build_contacts
 from sim.recorder import Recorder
 
@@ -43,7 +44,8 @@ class MarketModel(mesa.Model):
         firm_names = config.firm_names
         research_streams = [np.random.default_rng(s) for s in research.spawn(len(firm_names))]
         self.population = cust.create_population(config, len(firm_names), self.streams["population"])
-        self.segment_sizes = np.bincount(self.population.segment, minlength=len(config.segments)).astype(float)
+        self.segment_sizes = config.market.scale * np.bincount(
+            self.population.segment, minlength=len(config.segments)).astype(float)
         self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
         weights = np.array([s.share for s in config.segments.values()])
         mean_need = weights @ np.array([s.needs for s in config.segments.values()], dtype=float)
@@ -81,7 +83,8 @@ class MarketModel(mesa.Model):
         """Start everyone expecting what the (identical) starting offers deliver."""
         population = self.population
         offers = self.offers()
-        population.expectation[:] = cust.value(population, offers, self.config, np.arange(population.size)).mean(axis=1)
+        everyone = np.arange(population.size)
+        population.expectation[:] = cust.value(population, offers, self.config, everyone, rated=True).mean(axis=1)
         cust.experience(population, offers, self.config, self.streams["experience"])
 
     def step(self) -> None:
@@ -90,7 +93,8 @@ class MarketModel(mesa.Model):
         streams = self.streams
         firms = self.firms
         n_firms, n_segments = len(firms), len(config.segments)
-        at_risk = cust.tally(population, n_firms, n_segments)
+        scale = config.market.scale
+        at_risk = scale * cust.tally(population, n_firms, n_segments)
 
         cust.drift_needs(population, config, streams["needs"])
         offers = self.offers()
@@ -100,23 +104,23 @@ class MarketModel(mesa.Model):
         cust.apply_moves(population, moves, self.steps)
         cust.experience(population, offers, config, streams["experience"])
 
-        churned = np.bincount(
+        churned = scale * np.bincount(
             moves.left_firm * n_segments + population.segment[moves.left],
             minlength=n_firms * n_segments,
         ).reshape(n_firms, n_segments)
-        acquired = np.bincount(moves.joined_firm, minlength=n_firms)
-        (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
-        tallies = cust.experience_tallies(population, n_firms, n_segments)
-        held, promoters, detractors, _ = tallies
-        shares = held.sum(axis=1) / population.size
-        nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), held.sum(axis=1))
+        acquired = scale * np.bincount(moves.joined_firm, minlength=n_firms)
+        (spend,) = scale * cust.tally(population, n_firms, n_segments, population.spend)
+        tallies = scale * cust.experience_tallies(population, n_firms, n_segments)
+        held = tallies[0]
+        shares = held.sum(axis=1) / config.market.total_customers
 
         for firm in firms:
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
-            firm.book(spend=float(spend[firm.code].sum()), winback_cost=float(moves.winback_cost[firm.code]))
+            firm.book(spend=float(spend[firm.code].sum()),
+                      winback_cost=scale * float(moves.winback_cost[firm.code]))
         for firm in firms:
             if firm.alive and self.steps % firm.strategy.review_every == 0:
-                firm.review(share=float(shares[firm.code]), nps=float(nps[firm.code]), offers=offers)
+                firm.review(share=float(shares[firm.code]), offers=offers)
         released = np.zeros_like(churned)
         for firm in firms:
             if firm.alive and firm.cash < 0:
@@ -133,7 +137,7 @@ class MarketModel(mesa.Model):
             churned=churned,
             released=released,
             acquired=acquired,
-            won_back=moves.won_back,
+            won_back=scale * moves.won_back,
         )
         if self.steps >= config.market.steps:
             self.running = False
@@ -141,7 +145,7 @@ class MarketModel(mesa.Model):
     def _exit(self, firm: Firm) -> np.ndarray:
         """A firm out of cash exits; its customers are released to shop again.
 
-        Returns the released customers by segment (s,): customers the firm lost.
+        Returns the released customers by segment (s,), in real units: customers the firm lost.
         """
         firm.alive = False
         firm.segment_customers = np.zeros_like(firm.segment_customers)
@@ -150,4 +154,5 @@ class MarketModel(mesa.Model):
         self.recorder.end_spells(population, released, self.steps, reason="exit")
         population.firm[released] = cust.NO_FIRM
         population.score[released] = -1
-        return np.bincount(population.segment[released], minlength=len(self.config.segments)).astype(float)
+        return self.config.market.scale * np.bincount(
+            population.segment[released], minlength=len(self.config.segments)).astype(float)

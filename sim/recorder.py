@@ -2,7 +2,8 @@
 
 Tables (columns documented in docs/OUTPUTS.md):
 ``firms`` one row per step and firm; ``segments`` one row per step, firm and
-segment; ``tenures`` one row per customer spell.
+segment (counts and money in both in real units); ``tenures`` one row per
+spell of a simulated customer.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Recorder:
     ) -> None:
         """Append the firm rows and the firm x segment rows of one step.
 
+        Every count is in real units (simulated counts times ``market.scale``).
         ``tallies`` is :func:`sim.customers.experience_tallies` of the
         population at the end of the step. ``at_risk``, ``churned`` and
         ``released`` are (f, s): customers held at
@@ -77,7 +79,7 @@ class Recorder:
         customers, promoters, detractors, satisfaction_sum = tallies
         group_nps = nps_from_counts(promoters, detractors, customers)
         nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
-        segment_totals = np.bincount(population.segment, minlength=n_segments)
+        segment_totals = self.config.market.scale * np.bincount(population.segment, minlength=n_segments)
         with np.errstate(invalid="ignore", divide="ignore"):
             group_satisfaction = np.where(customers > 0, satisfaction_sum / customers, np.nan)
             firm_satisfaction = satisfaction_sum.sum(axis=1) / customers.sum(axis=1)
@@ -92,12 +94,12 @@ class Recorder:
                 "firm": firm.name,
                 "strategy": firm.strategy_name,
                 "alive": firm.alive,
-                "customers": int(customers[c].sum()),
-                "share": customers[c].sum() / population.size,
-                "acquired": int(acquired[c]),
-                "churned": int(churned[c].sum()),
-                "released": int(released[c].sum()),
-                "won_back": int(won_back[c]),
+                "customers": float(customers[c].sum()),
+                "share": customers[c].sum() / self.config.market.total_customers,
+                "acquired": float(acquired[c]),
+                "churned": float(churned[c].sum()),
+                "released": float(released[c].sum()),
+                "won_back": float(won_back[c]),
                 "retention_rate": retention[c],
                 "revenue": firm.revenue,
             }
@@ -108,6 +110,8 @@ class Recorder:
                 "cash": firm.cash,
                 "nps": float(nps[c]),
                 "satisfaction": firm_satisfaction[c],
+                "tracked_nps": firm.tracked_nps,
+                "tracked_satisfaction": firm.tracked_satisfaction,
                 "customer_equity": firm.customer_equity(),
                 "price": float(offers.price[c]),
                 "service": float(offers.service[c]),
@@ -121,12 +125,12 @@ class Recorder:
             "step": np.full(size, step),
             "firm": np.repeat(np.arange(n_firms), n_segments),
             "segment": np.tile(np.arange(n_segments), n_firms),
-            "customers": customers.ravel().astype(np.int64),
+            "customers": customers.ravel(),
             "share": (customers / segment_totals[None, :]).ravel(),
-            "at_risk": at_risk.ravel().astype(np.int64),
-            "churned": churned.ravel().astype(np.int64),
-            "released": released.ravel().astype(np.int64),
-            "lost": lost.ravel().astype(np.int64),
+            "at_risk": at_risk.ravel(),
+            "churned": churned.ravel(),
+            "released": released.ravel(),
+            "lost": lost.ravel(),
             "retention_rate": retention_rate(at_risk, lost).ravel(),
             "satisfaction": group_satisfaction.ravel(),
             "nps": group_nps.ravel(),

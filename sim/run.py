@@ -51,11 +51,18 @@ def _versions() -> dict[str, str]:
 
 
 def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
-    """Headline figures per firm: what a strategist reads first."""
+    """Headline figures per firm: what a strategist reads first.
+
+    NPS and satisfaction are given over each firm's own trading months and,
+    for comparisons between firms, over the months every firm traded (the
+    common window), so a firm that exits early is not judged on other months.
+    """
     rows = []
     final = firms[firms["step"] == firms["step"].max()].set_index("firm")
+    all_trading = firms.groupby("step")["alive"].transform("all") | (firms["step"] == firms["step"].min())
     for name, history in firms.groupby("firm", observed=True, sort=False):
         trading = history[history["alive"] | (history["step"] == history["step"].min())]
+        common = history[all_trading.loc[history.index]]
         mine = segments[segments["firm"] == name]
         by_segment = mine.groupby("segment", observed=True)[["at_risk", "lost"]].sum()
         segment_retention = retention_rate(by_segment["at_risk"].to_numpy(), by_segment["lost"].to_numpy())
@@ -72,6 +79,9 @@ def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
             "annual_retention": float(monthly ** steps_per_year),
             "mean_nps": float(trading["nps"].mean()),
             "mean_satisfaction": float(trading["satisfaction"].mean()),
+            "common_nps": float(common["nps"].mean()),
+            "common_satisfaction": float(common["satisfaction"].mean()),
+            "common_months": len(common),
             "final_customer_equity": float(final.loc[name, "customer_equity"]),
             "alive": bool(final.loc[name, "alive"]),
             "main_target_segment": str(targets.mode().iloc[0]) if len(targets) else "",
@@ -98,6 +108,8 @@ def run_model(config: SimConfig, seed: int | None = None) -> RunResult:
     summary = {
         "seed": seed,
         "customers": config.market.customers,
+        "total_customers": config.market.total_customers,
+        "scale": config.market.scale,
         "steps": config.market.steps,
         "network": config.network.kind,
         "wall_time_seconds": wall_time,

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.config import CostConfig, StrategyConfig
 from sim.customers import Population
-from sim.metrics import customer_lifetime_value
+from sim.metrics import customer_lifetime_value, net_promoter_score
 
 
 @dataclass
@@ -44,10 +44,32 @@ def audience(strategy: StrategyConfig, population: Population, firm: int, target
     return np.arange(population.size)
 
 
-def _sample(pool: np.ndarray, affordable: float, rng: np.random.Generator) -> np.ndarray:
-    """A random sample of ``pool``: as many respondents as the budget buys, at most everyone."""
-    size = min(int(affordable), pool.size)
-    return rng.choice(pool, size=size, replace=False) if size else pool[:0]
+@dataclass
+class Tracking:
+    """What one review's tracking survey of the firm's own customers said.
+
+    Attributes:
+        nps: NPS of the respondents, points; ``nan`` when nobody was asked.
+        satisfaction: their mean stated satisfaction (0..1); ``nan`` when nobody was asked.
+        respondents: how many answered.
+        cost: money spent.
+    """
+
+    nps: float
+    satisfaction: float
+    respondents: int
+    cost: float
+
+
+def sample_respondents(pool: np.ndarray, wanted: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """``wanted`` respondents drawn at random from the real customers that ``pool`` stands for.
+
+    Each simulated customer in ``pool`` stands for ``scale`` real ones, so a
+    draw from the real population is a draw with replacement from ``pool``;
+    never more respondents than the real pool holds.
+    """
+    size = min(wanted, int(pool.size * scale))
+    return rng.choice(pool, size=size, replace=True) if size else pool[:0]
 
 
 def listen(
@@ -55,29 +77,48 @@ def listen(
     pool: np.ndarray,
     population: Population,
     costs: CostConfig,
+    scale: float,
     rng: np.random.Generator,
 ) -> Evidence:
     """Survey stated wants and/or research needs of a random sample of ``pool``.
 
     Surveys read stated wants (lagged, biased) with ``survey_noise`` per
     response; research reads latent needs with ``research_noise`` per
-    interview. The budgets buy the samples, so precision rises with spend;
-    every respondent weighs the same in the estimate.
+    interview. The firm buys a number of respondents, so precision rises
+    with spend and not with the resolution; every respondent weighs the same
+    in the estimate.
     """
     readings: list[np.ndarray] = []
     cost = 0.0
     if strategy.information in ("wants", "all"):
-        sample = _sample(pool, strategy.survey_budget * population.size / max(costs.survey_cost, 1e-12), rng)
+        sample = sample_respondents(pool, strategy.survey_respondents, scale, rng)
         wants = population.wants(sample)
         readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
         cost += costs.survey_cost * sample.size
     if strategy.information in ("needs", "all"):
-        sample = _sample(pool, strategy.research_budget * population.size / max(costs.research_cost, 1e-12), rng)
+        sample = sample_respondents(pool, strategy.research_respondents, scale, rng)
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
         cost += costs.research_cost * sample.size
     k = population.needs.shape[1]
     return Evidence(readings=np.vstack(readings) if readings else np.empty((0, k)), cost=cost)
+
+
+def track(
+    respondents: int, customers: np.ndarray, population: Population, costs: CostConfig, scale: float,
+    rng: np.random.Generator,
+) -> Tracking:
+    """Ask a random sample of the firm's own ``customers`` for their 0-10 score and satisfaction.
+
+    This is all a firm knows of its NPS: a sample, with the sampling noise
+    of its size, whatever the resolution of the run.
+    """
+    sample = sample_respondents(customers, respondents, scale, rng)
+    scores = population.score[sample]
+    nps = net_promoter_score(scores) if sample.size else float("nan")
+    satisfaction = float(population.satisfaction[sample].mean()) if sample.size else float("nan")
+    return Tracking(nps=nps, satisfaction=satisfaction, respondents=int(sample.size),
+                    cost=costs.tracking_cost * sample.size)
 
 
 def segment_values(

@@ -58,9 +58,10 @@ def test_schema_defaults_are_the_default_yaml(compose):
 
 def test_a_new_strategy_can_be_written_in_yaml_alone(compose, tmp_path):
     (tmp_path / "strategy").mkdir()
-    (tmp_path / "strategy" / "frugal.yaml").write_text("information: needs\naudience: market\nresearch_budget: 0.02\n")
+    (tmp_path / "strategy" / "frugal.yaml").write_text(
+        "information: needs\naudience: market\nresearch_respondents: 40\n")
     config = compose(f"hydra.searchpath=[file://{tmp_path}]", "+strategy@strategies.frugal=frugal",
                      "firms.obsessed.strategy=frugal")
     assert config.firms["obsessed"].strategy == "frugal"
-    assert config.strategies["frugal"].research_budget == 0.02
+    assert config.strategies["frugal"].research_respondents == 40
     assert config.strategies["frugal"].pricing_policy == "promotional"  # unset dials keep schema defaults

@@ -113,10 +113,26 @@ def test_satisfaction_rises_with_value_and_expectations_adapt(world):
     cheap, dear = population.firm == 0, population.firm == 1
     assert population.satisfaction[cheap].mean() > population.satisfaction[dear].mean()
     assert population.score[cheap].mean() > population.score[dear].mean()
-    experienced = cust.value(population, offers, config, np.arange(population.size))[
+    experienced = cust.value(population, offers, config, np.arange(population.size), rated=True)[
         np.arange(population.size), population.firm]
     rate = config.market.behaviour.expectation_adaptation
     assert population.expectation == pytest.approx(rate * experienced)
+
+
+def test_a_cheap_bare_offer_is_chosen_yet_rated_below_a_dearer_full_one(world):
+    """Stated versus revealed: price drives choice fully but ratings only as value for money."""
+    config, population = world
+    k, s = population.needs.shape[1], len(config.segments)
+    enthusiasts = np.flatnonzero(population.segment == list(config.segments).index("enthusiasts"))
+    offers = _offers(2, k, s, price=np.array([0.7, 1.0]), service=np.array([0.0, 0.5]))
+    chosen = cust.value(population, offers, config, enthusiasts)
+    assert (chosen[:, 0] > chosen[:, 1]).all()
+    population.firm[enthusiasts] = np.arange(enthusiasts.size) % 2
+    rated = cust.rated_value(population, offers, config, enthusiasts)
+    bare = population.firm[enthusiasts] == 0
+    assert rated[bare].mean() < rated[~bare].mean()
+    population.value_for_money[:] = 1.0  # customers who rate as they choose
+    assert cust.rated_value(population, offers, config, enthusiasts)[bare].mean() > rated[~bare].mean()
 
 
 def test_word_of_mouth_spreads_awareness_only_from_customers(world):

@@ -65,21 +65,50 @@ def test_a_big_move_toward_customers_pays_but_jitter_among_them_does_not():
     assert not strategies.reposition_pays(old=far, new=(far + centre) / 2, customers=0, cost=1.0, **common)
 
 
-def test_listening_buys_samples_with_budgets_and_reads_the_right_thing(small_config):
+def test_listening_buys_a_number_of_respondents_and_reads_the_right_thing(small_config):
     population = create_population(small_config, 3, np.random.default_rng(1))
     costs = CostConfig(survey_noise=0.0, research_noise=0.0)
     pool = np.flatnonzero(population.segment == 1)
-    n = population.size
-    wants = strategies.listen(StrategyConfig(information="wants", survey_budget=60 * costs.survey_cost / n),
-                              pool, population, costs, np.random.default_rng(2))
+    wants = strategies.listen(StrategyConfig(information="wants", survey_respondents=60),
+                              pool, population, costs, 100.0, np.random.default_rng(2))
     assert len(wants.readings) == 60
     assert wants.cost == pytest.approx(60 * costs.survey_cost)
-    needs = strategies.listen(
-        StrategyConfig(information="needs", research_budget=len(pool) * 10 * costs.research_cost / n),
-        pool, population, costs, np.random.default_rng(3))
-    assert len(needs.readings) == len(pool)  # never more respondents than the audience has
-    assert needs.ideal == pytest.approx(population.needs[pool].mean(axis=0))
+    needs = strategies.listen(StrategyConfig(information="needs", research_respondents=10 * len(pool)),
+                              pool, population, costs, 1.0, np.random.default_rng(3))
+    assert len(needs.readings) == len(pool)  # never more respondents than the real audience has
+    assert needs.ideal == pytest.approx(population.needs[pool].mean(axis=0), abs=0.02)
     assert wants.ideal != pytest.approx(population.needs[pool].mean(axis=0), abs=0.05)
+
+
+def test_what_a_sample_tells_does_not_depend_on_how_many_customers_are_simulated(compose):
+    """The same 100 respondents give the same precision whether 1,500 or 15,000 customers stand for the market."""
+    spreads = []
+    for customers in (1500, 15_000):
+        config = compose(f"market.customers={customers}")
+        population = create_population(config, 3, np.random.default_rng(4))
+        pool = np.flatnonzero(population.segment == 1)
+        rng = np.random.default_rng(5)
+        estimates = [strategies.listen(StrategyConfig(information="needs", research_respondents=100), pool,
+                                       population, config.market.costs, config.market.scale, rng).ideal
+                     for _ in range(300)]
+        spreads.append(np.std(estimates, axis=0).mean())
+    assert spreads[0] == pytest.approx(spreads[1], rel=0.15)
+    assert spreads[0] == pytest.approx(np.hypot(0.1, 0.15) / np.sqrt(100), rel=0.15)
+
+
+def test_tracking_surveys_tell_nps_with_sampling_noise_and_cost_per_response(small_config):
+    population = create_population(small_config, 3, np.random.default_rng(1))
+    customers = np.arange(1000)
+    population.score[customers] = np.where(customers < 500, 10, np.where(customers < 700, 8, 3))
+    costs = small_config.market.costs
+    readings = [strategies.track(400, customers, population, costs, 100.0, np.random.default_rng(seed))
+                for seed in range(200)]
+    nps = np.array([r.nps for r in readings])
+    assert nps.mean() == pytest.approx(20.0, abs=1.0)  # 50% promoters, 30% detractors
+    assert nps.std() == pytest.approx(100 * np.sqrt((0.8 - 0.2**2) / 400), rel=0.2)
+    assert readings[0].cost == pytest.approx(400 * costs.tracking_cost)
+    silent = strategies.track(0, customers, population, costs, 100.0, np.random.default_rng(0))
+    assert np.isnan(silent.nps) and silent.cost == 0.0
 
 
 def test_projection_extrapolates_the_trend_by_the_lead():

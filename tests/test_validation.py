@@ -19,7 +19,7 @@ SEEDS = range(20)
 def _adoption(config):
     firms = run_model(config).firms
     years = firms["step"].to_numpy() / config.market.steps_per_year
-    return years, firms["customers"].to_numpy() / config.market.customers
+    return years, firms["share"].to_numpy()
 
 
 def test_docking_to_bass_on_a_fully_mixed_market(compose):
