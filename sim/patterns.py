@@ -2,7 +2,9 @@
 
 Each function takes the per-seed, per-firm table of :func:`sim.replicate.replicate`
 and returns an :class:`~sim.replicate.Interval` of a paired difference across
-seeds; a pattern holds when the interval lies above zero.
+seeds; a pattern holds when the interval lies above zero. Ratings are
+compared over the months every firm traded (``common_nps``), so a firm that
+exits early is not judged on other months than its rivals.
 """
 
 from __future__ import annotations
@@ -17,11 +19,23 @@ def centric_profit_lead(runs: pd.DataFrame) -> Interval:
     return mean_ci(paired(runs, "cumulative_profit", "centric", "focused"))
 
 
+def _lead_over_best_other(runs: pd.DataFrame, column: str, firm: str, lower_is_better: bool = False) -> Interval:
+    """Per-seed margin of ``firm`` over the best of the other firms on ``column``."""
+    wide = runs.pivot(index="seed", columns="firm", values=column)
+    others = wide.drop(columns=firm)
+    if lower_is_better:
+        return mean_ci(others.min(axis=1) - wide[firm])
+    return mean_ci(wide[firm] - others.max(axis=1))
+
+
 def obsessed_nps_lead(runs: pd.DataFrame) -> Interval:
-    """(b) Mean NPS, obsessed minus the better of the other firms."""
-    nps = runs.pivot(index="seed", columns="firm", values="mean_nps")
-    others = nps.drop(columns="obsessed").max(axis=1)
-    return mean_ci(nps["obsessed"] - others)
+    """(b) Mean NPS over the months all firms trade, obsessed minus the better of the other firms."""
+    return _lead_over_best_other(runs, "common_nps", "obsessed")
+
+
+def obsessed_nps_lead_over_focused(runs: pd.DataFrame) -> Interval:
+    """(b) Mean NPS over the months all firms trade, obsessed minus focused."""
+    return mean_ci(paired(runs, "common_nps", "obsessed", "focused"))
 
 
 def obsessed_profit_shortfall(runs: pd.DataFrame) -> Interval:
@@ -51,11 +65,32 @@ def focused_profit_lead(runs: pd.DataFrame) -> Interval:
     return mean_ci(paired(runs, "cumulative_profit", "focused", "centric"))
 
 
+def low_cost_rated_worst(runs: pd.DataFrame) -> Interval:
+    """Ryanair: the lowest other NPS minus the low-cost firm's, over the months all firms trade."""
+    return _lead_over_best_other(runs, "common_nps", "lowcost", lower_is_better=True)
+
+
+def low_cost_wins_price_first(runs: pd.DataFrame) -> Interval:
+    """Ryanair: the low-cost firm's final share of price_first minus the largest other firm's."""
+    return _lead_over_best_other(runs, "final_share_price_first", "lowcost")
+
+
+def low_cost_profit(runs: pd.DataFrame) -> Interval:
+    """Ryanair: the low-cost firm's cumulative profit."""
+    return mean_ci(runs.loc[runs["firm"] == "lowcost", "cumulative_profit"])
+
+
 DEFAULT_MARKET = {
     "(a) centric profit - focused profit": centric_profit_lead,
     "(b) obsessed NPS - best other NPS": obsessed_nps_lead,
+    "(b) obsessed NPS - focused NPS": obsessed_nps_lead_over_focused,
     "(b) centric profit - obsessed profit": obsessed_profit_shortfall,
     "(c) focused year-1 profit - centric year-1 profit": focused_first_year_lead,
     "(d) centric target retention - best other firm x segment": centric_target_retention_lead,
 }
 COUNTER = {"counter: focused profit - centric profit": focused_profit_lead}
+RYANAIR = {
+    "ryanair: lowest other NPS - low-cost NPS": low_cost_rated_worst,
+    "ryanair: low-cost price_first share - largest other": low_cost_wins_price_first,
+    "ryanair: low-cost cumulative profit": low_cost_profit,
+}

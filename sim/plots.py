@@ -39,3 +39,23 @@ def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
         axis.set_xlabel("year")
     axes[0, 0].legend(loc="best", fontsize="small")
     return figure
+
+
+def convergence_figure(summary: pd.DataFrame, headlines: dict[str, str]) -> Figure:
+    """Each headline with its 95% interval against the number of simulated customers, one line per firm.
+
+    ``summary`` is :func:`sim.convergence.summarise` output; ``headlines``
+    maps its columns to panel titles.
+    """
+    figure = Figure(figsize=(4 * len(headlines), 3.8), layout="constrained")
+    axes = figure.subplots(1, len(headlines), squeeze=False)[0]
+    for (column, title), axis in zip(headlines.items(), axes, strict=True):
+        for firm, rows in summary.groupby("firm", sort=False):
+            errors = [rows[column] - rows[f"{column}_low"], rows[f"{column}_high"] - rows[column]]
+            axis.errorbar(rows["customers"], rows[column], yerr=errors, marker="o", capsize=3, label=firm)
+        axis.set_xscale("log")
+        axis.set_xlabel("simulated customers")
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+    axes[0].legend(loc="best", fontsize="small")
+    return figure

@@ -1,13 +1,15 @@
-"""Replications of one configuration over many seeds, and confidence intervals across them.
+"""Replications of configurations over many seeds, and confidence intervals across them.
 
 Each replication is an independent call of :func:`sim.run.run_model` (in
 worker processes when ``workers > 1``); results are identical whichever way
-they are run, because a run is a pure function of config and seed.
+they are run, because a run is a pure function of config and seed. Studies
+of many configurations (convergence, robustness) hand all their runs to
+:func:`replicate_many` at once, so one pool of workers serves them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -25,21 +27,36 @@ def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     summary = run_model(config, seed=seed).summary
     rows = []
     for firm in summary["firms"]:
-        row = {key: value for key, value in firm.items() if key != "segment_retention"}
-        row.update({f"retention_{segment}": value for segment, value in firm["segment_retention"].items()})
+        row: dict[str, Any] = {}
+        for key, value in firm.items():
+            if isinstance(value, dict):  # by segment: segment_retention -> retention_<segment>
+                row.update({f"{key.removeprefix('segment_')}_{segment}": item for segment, item in value.items()})
+            else:
+                row[key] = value
         rows.append({"seed": seed, **row})
     return rows
 
 
-def replicate(config: SimConfig, seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:
-    """Per-firm headline figures, one row per seed and firm (the summary of each run)."""
+def replicate_many(configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:
+    """Per-firm headline figures of every config in ``configs`` over ``seeds``.
+
+    One row per config, seed and firm; the config's key is in column
+    ``config``. Runs go to ``workers`` processes in one pool.
+    """
     seeds = list(seeds)
+    jobs = [(key, config, seed) for key, config in configs.items() for seed in seeds]
     if workers > 1:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            batches = list(pool.map(_firm_rows, [config] * len(seeds), seeds))
+            batches = list(pool.map(_firm_rows, [job[1] for job in jobs], [job[2] for job in jobs]))
     else:
-        batches = [_firm_rows(config, seed) for seed in seeds]
-    return pd.DataFrame([row for batch in batches for row in batch])
+        batches = [_firm_rows(config, seed) for _, config, seed in jobs]
+    return pd.DataFrame([{"config": key, **row} for (key, _, _), batch in zip(jobs, batches, strict=True)
+                         for row in batch])
+
+
+def replicate(config: SimConfig, seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:
+    """Per-firm headline figures, one row per seed and firm (the summary of each run)."""
+    return replicate_many({None: config}, seeds, workers).drop(columns="config")
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,16 @@ def mean_ci(values: Iterable[float], confidence: float = 0.95) -> Interval:
         return Interval(mean, mean, mean, int(data.size))
     low, high = stats.t.interval(confidence, data.size - 1, loc=mean, scale=stats.sem(data))
     return Interval(mean, float(low), float(high), int(data.size))
+
+
+def difference_ci(first: Iterable[float], second: Iterable[float], confidence: float = 0.95) -> Interval:
+    """Difference of the means of two independent sets of replications, with Welch's t-interval."""
+    a, b = np.asarray(list(first), dtype=float), np.asarray(list(second), dtype=float)
+    mean, n = float(a.mean() - b.mean()), int(min(a.size, b.size))
+    if a.var() + b.var() == 0:
+        return Interval(mean, mean, mean, n)
+    low, high = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
+    return Interval(mean, float(low), float(high), n)
 
 
 def paired(frame: pd.DataFrame, column: str, first: str, second: str) -> pd.Series:

@@ -88,6 +88,10 @@ def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
             "segment_retention": {
                 str(s): float(r) for s, r in zip(by_segment.index, np.atleast_1d(segment_retention), strict=True)
             },
+            "segment_final_share": {
+                str(s): float(share) for s, share in mine[mine["step"] == mine["step"].max()][["segment", "share"]]
+                .itertuples(index=False)
+            },
         })
     return rows
 

@@ -5,12 +5,13 @@ differences (same seed, same market), never on one lucky seed.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import patterns
 from sim.compose import load_config
 from sim.metrics import bass_cumulative
-from sim.replicate import replicate
+from sim.replicate import mean_ci, replicate
 from sim.run import run_model
 
 SEEDS = range(20)
@@ -51,11 +52,18 @@ def test_a_centric_ends_with_more_profit_than_focused(default_runs):
 
 
 @pytest.mark.slow
-def test_b_obsessed_pleases_most_but_earns_less_than_centric(default_runs):
-    nps_lead = patterns.obsessed_nps_lead(default_runs)
+def test_b_obsessed_is_rated_above_focused_but_earns_less_than_centric(default_runs):
+    nps_lead = patterns.obsessed_nps_lead_over_focused(default_runs)
     assert nps_lead.low > 0, nps_lead
     shortfall = patterns.obsessed_profit_shortfall(default_runs)
     assert shortfall.low > 0, shortfall
+
+
+@pytest.mark.slow
+def test_b_with_ratings_apart_from_price_the_centric_firm_is_rated_as_well_as_the_obsessed(default_runs):
+    """The brief's "obsessed has the highest NPS" does not hold against the centric firm (ODD 8)."""
+    nps_lead = patterns.obsessed_nps_lead(default_runs)
+    assert nps_lead.low < 0 < nps_lead.high, nps_lead
 
 
 @pytest.mark.slow
@@ -83,3 +91,61 @@ def test_counter_scenario_an_obsessed_rival_with_deep_pockets_keeps_centric_behi
     assert runs[runs["firm"] == "obsessed"]["alive"].all()
     lead = patterns.focused_profit_lead(runs)
     assert lead.low > 0, lead
+
+
+@pytest.fixture(scope="module")
+def ryanair_results():
+    config = load_config(["scenario=ryanair", "output.tenures=false"])
+    return [run_model(config, seed) for seed in SEEDS]
+
+
+@pytest.fixture(scope="module")
+def ryanair_runs(ryanair_results):
+    return pd.DataFrame([{"seed": result.summary["seed"], **firm}
+                         for result in ryanair_results for firm in _flat_firms(result)])
+
+
+def _flat_firms(result):
+    for firm in result.summary["firms"]:
+        row = {k: v for k, v in firm.items() if not isinstance(v, dict)}
+        row.update({f"final_share_{s}": v for s, v in firm["segment_final_share"].items()})
+        yield row
+
+
+@pytest.mark.slow
+def test_ryanair_a_cheap_bare_firm_is_rated_worst_yet_wins_price_first_and_makes_money(ryanair_runs):
+    rated_worst = patterns.low_cost_rated_worst(ryanair_runs)
+    assert rated_worst.low > 0, rated_worst
+    wins = patterns.low_cost_wins_price_first(ryanair_runs)
+    assert wins.low > 0, wins
+    profit = patterns.low_cost_profit(ryanair_runs)
+    assert profit.low > 0, profit
+
+
+@pytest.mark.slow
+def test_ryanair_the_focused_firm_hears_only_the_customers_it_keeps(ryanair_results):
+    """Its tracked NPS says it is liked better than the low-cost firm; choices say price-first customers leave it.
+
+    It listens to its own customers' stated wants, so the price-first
+    customers who leave stop being heard and its offering drifts away from
+    their needs (against the same seeds with no low-cost entrant).
+    """
+    twins = [run_model(load_config(["output.tenures=false"]), seed) for seed in range(10)]
+    tracked_margin, drift_away, share_lost = [], [], []
+    for with_entrant, without in zip(ryanair_results[:10], twins, strict=True):
+        firms = with_entrant.firms
+        common = firms.groupby("step")["alive"].transform("all")
+        trading = firms[common]
+        tracked = trading.loc[trading["firm"] == "focused", "tracked_nps"].mean()
+        low_cost_nps = trading.loc[trading["firm"] == "lowcost", "nps"].mean()
+        tracked_margin.append(tracked - low_cost_nps)
+        need = np.array(load_config([]).segments["price_first"].needs)
+        distance = [np.linalg.norm(run.firms.loc[run.firms["firm"] == "focused"].filter(like="offering_")
+                                   .to_numpy()[-1] - need) for run in (with_entrant, without)]
+        drift_away.append(distance[0] - distance[1])
+        shares = [next(f for f in run.summary["firms"] if f["firm"] == "focused")["segment_final_share"]
+                  ["price_first"] for run in (with_entrant, without)]
+        share_lost.append(shares[1] - shares[0])
+    assert mean_ci(tracked_margin).low > 0, mean_ci(tracked_margin)
+    assert mean_ci(share_lost).low > 0, mean_ci(share_lost)
+    assert mean_ci(drift_away).low > 0, mean_ci(drift_away)
