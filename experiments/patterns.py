@@ -1,4 +1,4 @@
-"""Reproduce the domain patterns: 20 seeds of the default market and of the counter-scenarios.
+"""Reproduce the domain patterns: 20 seeds of the default market, the counter-scenarios and Ryanair.
 
 Usage: ``.venv/bin/python experiments/patterns.py [--seeds 20] [--workers 2]``.
 Prints each pattern's paired difference with its 95% confidence interval and
@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 
 from sim.compose import load_config
-from sim.patterns import COUNTER, DEFAULT_MARKET
+from sim.patterns import COUNTER, DEFAULT_MARKET, RYANAIR
 from sim.replicate import replicate
 
-HEADLINES = ["cumulative_profit", "first_year_profit", "final_share", "annual_retention", "mean_nps", "alive"]
+HEADLINES = ["cumulative_profit", "first_year_profit", "final_share", "annual_retention", "mean_nps", "common_nps",
+             "alive"]
 
 
 def main() -> None:
@@ -26,6 +27,7 @@ def main() -> None:
         ("default market", [], DEFAULT_MARKET),
         ("counter-scenario: scenario=static_needs", ["scenario=static_needs"], COUNTER),
         ("counter-scenario: scenario=deep_pockets", ["scenario=deep_pockets"], COUNTER),
+        ("case: scenario=ryanair", ["scenario=ryanair"], RYANAIR),
     ):
         runs = replicate(load_config(overrides), range(args.seeds), workers=args.workers)
         print(f"\n== {title} ({args.seeds} seeds)")

@@ -41,7 +41,8 @@ TABLE_COLUMNS = {  # summary field: (heading, format)
     "cumulative_profit": ("cum. profit", "{:,.0f}"),
     "final_share": ("final share", "{:.3f}"),
     "annual_retention": ("retention/yr", "{:.3f}"),
-    "mean_nps": ("mean NPS", "{:.1f}"),
+    "mean_nps": ("NPS own months", "{:.1f}"),
+    "common_nps": ("NPS all trade", "{:.1f}"),
     "main_target_segment": ("target", "{}"),
 }
 

@@ -142,6 +142,17 @@ class MarketModel(mesa.Model):
         if self.steps >= config.market.steps:
             self.running = False
 
+    def release(self) -> None:
+        """Let go of the firms so a finished model can be garbage-collected.
+
+        Mesa 3.3 keeps every model it has seen as a key of the class-level
+        ``Agent._ids`` (mesa issue #3179, fixed in later releases that no
+        longer support Python 3.11), so a worker that runs hundreds of models
+        would otherwise hold them all in memory.
+        """
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+
     def _exit(self, firm: Firm) -> np.ndarray:
         """A firm out of cash exits; its customers are released to shop again.
 

@@ -108,6 +108,7 @@ def run_model(config: SimConfig, seed: int | None = None) -> RunResult:
     while model.running:
         model.step()
     tables = model.recorder.tables(model.population, model.steps)
+    model.release()
     wall_time = time.perf_counter() - started
     summary = {
         "seed": seed,

@@ -27,7 +27,7 @@ def test_bad_values_name_their_field(compose, overrides, field):
 
 
 def test_unknown_strategy_lists_the_allowed_ones(compose):
-    with pytest.raises(ConfigError, match="allowed: centric, focused, obsessed"):
+    with pytest.raises(ConfigError, match="allowed: centric, focused, low_cost, obsessed"):
         compose("firms.centric.strategy=visionary")
 
 

@@ -1,5 +1,7 @@
 """The model's schedule and firms' accounts (ODD 3, 7.5-7.7)."""
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,14 @@ def test_a_firm_out_of_cash_exits_and_releases_its_customers(compose):
     assert len(exits) * result.summary["scale"] == pytest.approx(obsessed.loc[1, "released"])
     assert (exits["firm"] == "obsessed").all()
     assert obsessed.loc[1, "retention_rate"] == pytest.approx(0.0)
+
+
+def test_a_finished_run_leaves_no_model_behind_in_memory(small_config):
+    """Sweeps run hundreds of models in one worker: each must be collectable once its run returns."""
+    def alive():
+        gc.collect()
+        return sum(isinstance(item, MarketModel) for item in gc.get_objects())
+
+    before = alive()
+    run_model(small_config)
+    assert alive() == before
