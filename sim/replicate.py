@@ -23,8 +23,9 @@ from sim.config import SimConfig
 from sim.run import run_model
 
 
-def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
-    summary = run_model(config, seed=seed).summary
+def firm_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One flat row per firm of a run's summary, tagged with its seed (by-segment figures become columns)."""
+    seed = summary["seed"]
     rows = []
     for firm in summary["firms"]:
         row: dict[str, Any] = {}
@@ -35,6 +36,10 @@ def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
                 row[key] = value
         rows.append({"seed": seed, **row})
     return rows
+
+
+def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
+    return firm_rows(run_model(config, seed=seed).summary)
 
 
 def replicate_many(configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:

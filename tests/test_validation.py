@@ -11,7 +11,7 @@ import pytest
 from sim import patterns
 from sim.compose import load_config
 from sim.metrics import bass_cumulative
-from sim.replicate import mean_ci, paired, replicate
+from sim.replicate import firm_rows, mean_ci, paired, replicate
 from sim.run import run_model
 
 SEEDS = range(20)
@@ -114,15 +114,7 @@ def ryanair_results():
 
 @pytest.fixture(scope="module")
 def ryanair_runs(ryanair_results):
-    return pd.DataFrame([{"seed": result.summary["seed"], **firm}
-                         for result in ryanair_results for firm in _flat_firms(result)])
-
-
-def _flat_firms(result):
-    for firm in result.summary["firms"]:
-        row = {k: v for k, v in firm.items() if not isinstance(v, dict)}
-        row.update({f"final_share_{s}": v for s, v in firm["segment_final_share"].items()})
-        yield row
+    return pd.DataFrame([row for result in ryanair_results for row in firm_rows(result.summary)])
 
 
 @pytest.mark.slow
