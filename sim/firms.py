@@ -182,7 +182,7 @@ class Firm(mesa.Agent):
         if tracking.respondents:
             self.tracked_nps, self.tracked_satisfaction = tracking.nps, tracking.satisfaction
         nps = tracking.nps
-        pool = strategies.audience(self.strategy, population, self.code, self.target)
+        pool = strategies.audience(self.strategy, population, own, self.target)
         evidence = strategies.listen(self.strategy, pool, population, costs, scale, self.research)
         self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)

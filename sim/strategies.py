@@ -35,10 +35,10 @@ class Evidence:
         return self.readings.mean(axis=0) if len(self.readings) else None
 
 
-def audience(strategy: StrategyConfig, population: Population, firm: int, target: int) -> np.ndarray:
-    """Indices of the customers a firm listens to: its own, its target segment, or everyone."""
+def audience(strategy: StrategyConfig, population: Population, own: np.ndarray, target: int) -> np.ndarray:
+    """Indices of the customers a firm listens to: its ``own`` customers, its target segment, or everyone."""
     if strategy.audience == "customers":
-        return np.flatnonzero(population.firm == firm)
+        return own
     if strategy.audience == "target":
         return np.flatnonzero(population.segment == target)
     return np.arange(population.size)
