@@ -11,7 +11,8 @@ assumption about the world (``market``, ``segments``, ``network``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
@@ -357,6 +358,97 @@ class FirmConfig:
                 _check_range(value, f"{path}.offering")
 
 
+EVENT_KINDS = ("switch", "enter", "exit", "needs_shift", "segment_change", "price_cut")
+
+
+@dataclass
+class EventConfig:
+    """Something that happens at ``month``: an entry in the top-level ``events:`` list.
+
+    ``switch``: ``firm`` moves to the preset ``strategy`` and/or changes
+    individual ``dials``, paying ``transition_cost`` per potential customer at
+    once and behaving the new way only after ``lag`` months (a
+    reorganisation). ``enter``: ``firm`` (defined under ``firms``) is outside
+    the market until ``month``. ``exit``: ``firm`` leaves and releases its
+    customers. ``needs_shift``: ``segment``'s needs jump by ``shift`` and/or
+    drift from then on at ``drift`` per year. ``segment_change``:
+    ``segment``'s ``price_sensitivity`` becomes the given value.
+    ``price_cut``: ``firm`` charges ``price`` for ``duration`` months.
+    """
+
+    kind: str = "switch"
+    month: int = 1
+    firm: str | None = None
+    segment: str | None = None
+    strategy: str | None = None
+    dials: dict[str, Any] = field(default_factory=dict)
+    transition_cost: float = 0.0
+    lag: int = 0
+    shift: list[float] | None = None
+    drift: list[float] | None = None
+    price_sensitivity: float | None = None
+    price: float | None = None
+    duration: int = 1
+
+    def validate(self, path: str, config: SimConfig) -> None:
+        """Raise :class:`ConfigError` naming the event and its first bad field."""
+        _check_choice(self.kind, f"{path}.kind", EVENT_KINDS)
+        _require(1 <= self.month <= config.market.steps, f"{path}.month",
+                 f"must be within the run (1..{config.market.steps}), got {self.month}")
+        needs_firm = self.kind in ("switch", "enter", "exit", "price_cut")
+        needs_segment = self.kind in ("needs_shift", "segment_change")
+        if needs_firm:
+            _require(self.firm is not None, f"{path}.firm", f"a {self.kind} event needs a firm")
+            _check_choice(str(self.firm), f"{path}.firm", tuple(config.firms))
+        if needs_segment:
+            _require(self.segment is not None, f"{path}.segment", f"a {self.kind} event needs a segment")
+            _check_choice(str(self.segment), f"{path}.segment", tuple(config.segments))
+        checks = {"switch": self._validate_switch, "needs_shift": self._validate_needs_shift,
+                  "segment_change": self._validate_segment_change, "price_cut": self._validate_price_cut}
+        if self.kind in checks:
+            checks[self.kind](path, config)
+
+    def _validate_switch(self, path: str, config: SimConfig) -> None:
+        _require(self.strategy is not None or bool(self.dials), f"{path}.strategy",
+                 "a switch event needs a strategy preset and/or dials")
+        if self.strategy is not None:
+            _check_choice(self.strategy, f"{path}.strategy", tuple(config.strategies))
+        known = {item.name for item in fields(StrategyConfig)}
+        unknown = sorted(set(self.dials) - known)
+        _require(not unknown, f"{path}.dials",
+                 f"unknown dial(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+        self.new_strategy(config).validate(f"{path}.dials")
+        _check_range(self.transition_cost, f"{path}.transition_cost", low=0.0)
+        _require(self.lag >= 0, f"{path}.lag", f"must be >= 0, got {self.lag}")
+
+    def _validate_needs_shift(self, path: str, config: SimConfig) -> None:
+        _require(self.shift is not None or self.drift is not None, f"{path}.shift",
+                 "a needs_shift event needs a shift and/or a drift")
+        attributes = len(config.market.attributes)
+        for name in ("shift", "drift"):
+            vector = getattr(self, name)
+            if vector is not None:
+                _require(len(vector) == attributes, f"{path}.{name}",
+                         f"needs one value per market attribute ({attributes}), got {len(vector)}")
+                for value in vector:
+                    _check_range(value, f"{path}.{name}")
+
+    def _validate_segment_change(self, path: str, config: SimConfig) -> None:
+        _require(self.price_sensitivity is not None, f"{path}.price_sensitivity",
+                 "a segment_change event needs a price_sensitivity")
+        _check_range(float(self.price_sensitivity), f"{path}.price_sensitivity", low=0.0)
+
+    def _validate_price_cut(self, path: str, config: SimConfig) -> None:
+        _require(self.price is not None, f"{path}.price", "a price_cut event needs a price")
+        _check_range(float(self.price), f"{path}.price", low=0.0)
+        _require(self.duration >= 1, f"{path}.duration", f"must be >= 1, got {self.duration}")
+
+    def new_strategy(self, config: SimConfig) -> StrategyConfig:
+        """The strategy a ``switch`` event moves its firm to: the preset (or the firm's own) with ``dials``."""
+        preset = self.strategy if self.strategy is not None else config.firms[str(self.firm)].strategy
+        return replace(config.strategies[preset], **self.dials)
+
+
 @dataclass
 class OutputConfig:
     """What a run writes besides its tables."""
@@ -374,6 +466,7 @@ class SimConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     firms: dict[str, FirmConfig] = field(default_factory=dict)
     strategies: dict[str, StrategyConfig] = field(default_factory=dict)
+    events: list[EventConfig] = field(default_factory=list)
     seed: int = 0
     output: OutputConfig = field(default_factory=OutputConfig)
 
@@ -391,6 +484,12 @@ class SimConfig:
         _require(len(self.firms) >= 1, "firms", "needs at least one firm")
         for name, firm in self.firms.items():
             firm.validate(f"firms.{name}", attributes, self.strategies)
+        for index, event in enumerate(self.events):
+            event.validate(f"events[{index}]", self)
+        entering = [event.firm for event in self.events if event.kind == "enter"]
+        _require(len(entering) == len(set(entering)), "events", "a firm can enter only once")
+        _require(len(set(entering)) < len(self.firms), "events",
+                 "at least one firm must be in the market from the start")
         _require(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
 
     @property

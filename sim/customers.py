@@ -8,6 +8,7 @@ mask, then indices, then a bulk assignment. Shapes below use ``n`` customers,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,13 +102,16 @@ def _segment_codes(shares: np.ndarray, n: int, rng: np.random.Generator) -> np.n
     return rng.permutation(np.repeat(np.arange(len(shares)), counts))
 
 
-def create_population(config: SimConfig, firms: int, rng: np.random.Generator) -> Population:
+def create_population(
+    config: SimConfig, firms: int, rng: np.random.Generator, absent: Sequence[int] = ()
+) -> Population:
     """Draw a population from the segment definitions.
 
     A share ``market.initial_penetration`` of customers starts with a firm
-    drawn uniformly among the firms (so firms start identical); everyone knows
-    their own firm and each other firm with probability
-    ``market.initial_awareness``.
+    drawn uniformly among the firms present (so firms start identical);
+    everyone knows their own firm and each other present firm with
+    probability ``market.initial_awareness``. Firms ``absent`` at the start
+    (they enter later) have no customers and nobody knows them.
     """
     segments = list(config.segments.values())
     market = config.market
@@ -127,10 +131,12 @@ def create_population(config: SimConfig, firms: int, rng: np.random.Generator) -
     spread = per_segment("spend_spread")[segment]
     spend = per_segment("spend")[segment] * np.exp(spread * rng.standard_normal(n) - spread**2 / 2)
 
+    present = np.setdiff1d(np.arange(firms), np.asarray(absent, dtype=np.int64))
     firm = np.full(n, NO_FIRM, dtype=np.int64)
     starts = rng.random(n) < market.initial_penetration
-    firm[starts] = rng.integers(firms, size=int(starts.sum()))
+    firm[starts] = present[rng.integers(present.size, size=int(starts.sum()))]
     aware = rng.random((n, firms)) < market.initial_awareness
+    aware[:, list(absent)] = False
     aware[np.flatnonzero(starts), firm[starts]] = True
 
     return Population(

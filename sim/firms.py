@@ -28,7 +28,7 @@ NO_TARGET = -1
 RETENTION_MEMORY = 0.1
 LEVEL_SMOOTHING = 0.5
 TREND_SMOOTHING = 0.2
-COST_ITEMS = ("goods", "service", "marketing", "research", "reposition", "winback", "fixed")
+COST_ITEMS = ("goods", "service", "marketing", "research", "reposition", "winback", "transition", "fixed")
 
 
 class Firm(mesa.Agent):
@@ -45,10 +45,12 @@ class Firm(mesa.Agent):
         config: FirmConfig,
         offering: np.ndarray,
         research: np.random.Generator,
+        enters_later: bool = False,
     ) -> None:
         """Create a firm at ``offering`` with the starting price, service and cash of ``config``.
 
         ``research`` is the firm's own random stream for sampling customers.
+        A firm that ``enters_later`` does not trade until its ``enter`` event.
         """
         super().__init__(model)
         market_size = model.config.market.total_customers
@@ -65,7 +67,9 @@ class Firm(mesa.Agent):
         self.service = config.service
         self.marketing = self.strategy.acquisition_budget
         self.cash = config.initial_cash * market_size
-        self.alive = True
+        self.alive = not enters_later
+        self.pending_switch: tuple[int, StrategyConfig, str] | None = None
+        self.price_cut: tuple[float, int] | None = None
         self.target = NO_TARGET
         self.ideal: np.ndarray | None = None
         self.readings = np.empty((0, len(offering)))
@@ -92,6 +96,12 @@ class Firm(mesa.Agent):
     def unit_cost(self) -> float:
         """Cost per unit of customer spend served, at the current service level."""
         return self.config.unit_cost + self.service_cost
+
+    def offered_price(self, step: int) -> float:
+        """The price customers see at ``step``: a running price cut, else the firm's own price."""
+        if self.price_cut is not None and step < self.price_cut[1]:
+            return self.price_cut[0]
+        return self.price
 
     def unit_margin(self) -> float:
         """Margin per unit of customer spend."""
@@ -126,27 +136,30 @@ class Firm(mesa.Agent):
         self.segment_spend = np.where(customers > 0, mean_spend, self.segment_spend)
         self.segment_customers = customers
 
-    def book(self, *, spend: float, winback_cost: float) -> None:
-        """Book the month's revenue and operating costs at the offer customers saw; cash absorbs the profit.
-
-        ``spend`` and ``winback_cost`` are real totals. Review costs are added
-        by :meth:`pay` when the review happens. A firm that has exited books
-        nothing.
-        """
+    def open_month(self) -> None:
+        """Start the month's accounts at zero (events, booking and reviews then add to them)."""
         self.revenue = self.profit = 0.0
         self.costs = dict.fromkeys(COST_ITEMS, 0.0)
+
+    def book(self, *, spend: float, price: float, winback_cost: float) -> None:
+        """Book the month's revenue and operating costs at the offer customers saw; cash absorbs the profit.
+
+        ``spend`` and ``winback_cost`` are real totals and ``price`` the price
+        customers paid. Review and event costs are added by :meth:`pay`. A
+        firm that is not trading books nothing.
+        """
         if not self.alive:
             return
         size = self.model.config.market.total_customers
-        self.revenue = spend * self.price
-        self.costs["goods"] = spend * self.config.unit_cost
-        self.costs["service"] = spend * self.service_cost
-        self.costs["marketing"] = self.marketing * size
-        self.costs["winback"] = winback_cost
-        self.costs["fixed"] = self.config.fixed_cost * size
-        self.profit = self.revenue - sum(self.costs.values())
-        self.cumulative_profit += self.profit
-        self.cash += self.profit
+        self.revenue = spend * price
+        self.pay("goods", spend * self.config.unit_cost)
+        self.pay("service", spend * self.service_cost)
+        self.pay("marketing", self.marketing * size)
+        self.pay("winback", winback_cost)
+        self.pay("fixed", self.config.fixed_cost * size)
+        self.profit += self.revenue
+        self.cumulative_profit += self.revenue
+        self.cash += self.revenue
 
     def pay(self, item: str, amount: float) -> None:
         """Spend ``amount`` on cost ``item`` in the current step."""

@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from sim import customers as cust
+from sim import events
 from sim.config import SimConfig
 from sim.firms import Firm
 from sim.network import build_contacts
@@ -43,7 +44,9 @@ class MarketModel(mesa.Model):
             STREAMS, (np.random.default_rng(s) for s in mechanisms.spawn(len(STREAMS))), strict=True))
         firm_names = config.firm_names
         research_streams = [np.random.default_rng(s) for s in research.spawn(len(firm_names))]
-        self.population = cust.create_population(config, len(firm_names), self.streams["population"])
+        later = events.entering(config)
+        self.population = cust.create_population(config, len(firm_names), self.streams["population"],
+                                                 absent=[firm_names.index(name) for name in sorted(later)])
         self.segment_sizes = config.market.scale * np.bincount(
             self.population.segment, minlength=len(config.segments)).astype(float)
         self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
@@ -58,6 +61,7 @@ class MarketModel(mesa.Model):
                 config=firm_config,
                 offering=np.array(firm_config.offering) if firm_config.offering is not None else mean_need,
                 research=research_streams[code],
+                enters_later=name in later,
             )
         self.recorder = Recorder(config, self.firms)
         self._settle_expectations()
@@ -67,12 +71,16 @@ class MarketModel(mesa.Model):
         """Firms in code order."""
         return sorted(self.agents_by_type[Firm], key=lambda firm: firm.code)
 
+    def firm_named(self, name: str) -> Firm:
+        """The firm called ``name`` in the config."""
+        return self.firms[self.config.firm_names.index(name)]
+
     def offers(self) -> cust.Offers:
         """Snapshot of what every firm offers this step."""
         firms = self.firms
         return cust.Offers(
             offering=np.array([f.offering for f in firms]),
-            price=np.array([f.price for f in firms]),
+            price=np.array([f.offered_price(self.steps) for f in firms]),
             service=np.array([f.service for f in firms]),
             alive=np.array([f.alive for f in firms]),
             innovation=np.array([f.innovation(self.segment_sizes) for f in firms]),
@@ -84,7 +92,8 @@ class MarketModel(mesa.Model):
         population = self.population
         offers = self.offers()
         everyone = np.arange(population.size)
-        population.expectation[:] = cust.value(population, offers, self.config, everyone, rated=True).mean(axis=1)
+        values = cust.value(population, offers, self.config, everyone, rated=True)
+        population.expectation[:] = values[:, offers.alive].mean(axis=1)
         cust.experience(population, offers, self.config, self.streams["experience"])
 
     def step(self) -> None:
@@ -95,6 +104,9 @@ class MarketModel(mesa.Model):
         n_firms, n_segments = len(firms), len(config.segments)
         scale = config.market.scale
         at_risk = scale * cust.tally(population, n_firms, n_segments)
+        for firm in firms:
+            firm.open_month()
+        fired, released = events.fire(self, self.steps)
 
         cust.drift_needs(population, config, streams["needs"])
         offers = self.offers()
@@ -116,15 +128,16 @@ class MarketModel(mesa.Model):
 
         for firm in firms:
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
-            firm.book(spend=float(spend[firm.code].sum()),
+            firm.book(spend=float(spend[firm.code].sum()), price=float(offers.price[firm.code]),
                       winback_cost=scale * float(moves.winback_cost[firm.code]))
         for firm in firms:
             if firm.alive and self.steps % firm.strategy.review_every == 0:
                 firm.review(share=float(shares[firm.code]), offers=offers)
-        released = np.zeros_like(churned)
         for firm in firms:
             if firm.alive and firm.cash < 0:
-                released[firm.code] = self._exit(firm)
+                released[firm.code] = self.exit_firm(firm)
+        for firm in firms:
+            if not firm.alive:
                 tallies[:, firm.code, :] = 0.0
 
         self.recorder.record_step(
@@ -138,6 +151,7 @@ class MarketModel(mesa.Model):
             released=released,
             acquired=acquired,
             won_back=scale * moves.won_back,
+            fired=fired,
         )
         if self.steps >= config.market.steps:
             self.running = False
@@ -153,8 +167,8 @@ class MarketModel(mesa.Model):
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)
 
-    def _exit(self, firm: Firm) -> np.ndarray:
-        """A firm out of cash exits; its customers are released to shop again.
+    def exit_firm(self, firm: Firm) -> np.ndarray:
+        """A firm out of cash (or leaving by an ``exit`` event) exits; its customers are released to shop again.
 
         Returns the released customers by segment (s,), in real units: customers the firm lost.
         """

@@ -61,6 +61,7 @@ class Recorder:
         released: np.ndarray,
         acquired: np.ndarray,
         won_back: np.ndarray,
+        fired: dict[str, list[str]],
     ) -> None:
         """Append the firm rows and the firm x segment rows of one step.
 
@@ -72,7 +73,8 @@ class Recorder:
         because their firm exited. Retention counts both kinds of loss: in the
         month a firm exits, everyone it held at the start of the month is lost. Price,
         service and offering are those of ``offers``, what customers saw and
-        paid this step (a review's changes show from the next row).
+        paid this step (a review's changes show from the next row). ``fired``
+        names, per firm, the events that fired for it this step.
         """
         n_firms, n_segments = at_risk.shape
         size = n_firms * n_segments
@@ -94,6 +96,7 @@ class Recorder:
                 "firm": firm.name,
                 "strategy": firm.strategy_name,
                 "alive": firm.alive,
+                "event": ",".join(fired.get(firm.name, [])),
                 "customers": float(customers[c].sum()),
                 "share": customers[c].sum() / self.config.market.total_customers,
                 "acquired": float(acquired[c]),

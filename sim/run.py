@@ -71,7 +71,7 @@ def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
         first_year = history[history["step"] <= steps_per_year]
         rows.append({
             "firm": name,
-            "strategy": str(history["strategy"].iloc[0]),
+            "strategy": "->".join(dict.fromkeys(history["strategy"].astype(str))),
             "cumulative_profit": float(final.loc[name, "cumulative_profit"]),
             "first_year_profit": float(first_year["profit"].sum()),
             "final_share": float(final.loc[name, "share"]),
@@ -117,6 +117,11 @@ def run_model(config: SimConfig, seed: int | None = None) -> RunResult:
         "scale": config.market.scale,
         "steps": config.market.steps,
         "network": config.network.kind,
+        "events": [
+            {"month": event.month, "kind": event.kind, "firm": event.firm, "segment": event.segment,
+             "in_effect_from": event.month + (event.lag if event.kind == "switch" else 0)}
+            for event in config.events
+        ],
         "wall_time_seconds": wall_time,
         "versions": _versions(),
         "firms": _firm_summary(tables["firms"], tables["segments"], config.market.steps_per_year),

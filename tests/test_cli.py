@@ -58,6 +58,13 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["market.customers=many"], "market.customers"),
         (["market.customers=[1,2"], "market.customers=[1,2"),
         (["strategy@strategies.centric=visionary"], "strategy"),
+        (["events=[{kind: merger, firm: focused, month: 3}]"], "events[0].kind"),
+        (["events=[{kind: exit, firm: nokia, month: 3}]"], "events[0].firm"),
+        (["events=[{kind: exit, firm: focused, month: 500}]"], "events[0].month"),
+        (["events=[{kind: switch, firm: focused, month: 3, dials: {lead: -1}}]"], "events[0].dials.lead"),
+        (["events=[{kind: switch, firm: focused, month: 3, dials: {foresight: 2}}]"], "events[0].dials"),
+        (["events=[{kind: needs_shift, segment: enthusiasts, month: 3, shift: [0.1]}]"], "events[0].shift"),
+        (["events=[{kind: price_cut, firm: focused, month: 3}]"], "events[0].price"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
