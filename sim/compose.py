@@ -7,15 +7,36 @@ strings a user types after ``market-sim``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields, is_dataclass
+from difflib import get_close_matches
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.config import ConfigError, SimConfig, register_configs
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+def _check_known_keys(node: object, path: str) -> None:
+    """Refuse keys the schema does not have (a ``+`` override can add any), suggesting the nearest."""
+    if isinstance(node, ListConfig):
+        for index, item in enumerate(node):
+            _check_known_keys(item, f"{path}[{index}]")
+        return
+    if not isinstance(node, DictConfig):
+        return
+    schema = OmegaConf.get_type(node)
+    allowed = [item.name for item in fields(schema)] if schema is not None and is_dataclass(schema) else None
+    for key in node:
+        where = f"{path}.{key}" if path else str(key)
+        if allowed is not None and key not in allowed:
+            near = get_close_matches(str(key), allowed, n=3)
+            hint = f"did you mean {' or '.join(near)}? " if near else ""
+            raise ConfigError(f"{where}: unknown key {str(key)!r}; {hint}allowed: {', '.join(sorted(allowed))}")
+        _check_known_keys(node[key], where)
 
 
 def to_sim_config(cfg: DictConfig) -> SimConfig:
@@ -23,6 +44,7 @@ def to_sim_config(cfg: DictConfig) -> SimConfig:
     plain = cfg.copy()
     with open_dict(plain):
         plain.pop("hydra", None)
+    _check_known_keys(plain, "")
     config = OmegaConf.to_object(plain)
     if not isinstance(config, SimConfig):
         raise ConfigError("config: does not follow the sim_schema (is 'sim_schema' in the defaults?)")

@@ -65,6 +65,8 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["events=[{kind: switch, firm: focused, month: 3, dials: {foresight: 2}}]"], "events[0].dials"),
         (["events=[{kind: needs_shift, segment: enthusiasts, month: 3, shift: [0.1]}]"], "events[0].shift"),
         (["events=[{kind: price_cut, firm: focused, month: 3}]"], "events[0].price"),
+        (["+market.drfit=2"], "market.drfit: unknown key 'drfit'; did you mean drift?"),
+        (["+firms.focused.switch_to=centric"], "firms.focused.switch_to: unknown key"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
