@@ -10,7 +10,7 @@ from sim.run import run_model
 TINY = ("market.customers=800", "market.steps=6")
 OPTIONS = [
     f"{group.name}={option.stem}"
-    for group in sorted(Path(CONFIG_DIR).iterdir()) if group.is_dir() and group.name != "strategy"
+    for group in sorted(Path(CONFIG_DIR).iterdir()) if group.is_dir() and group.name not in ("strategy", "firm")
     for option in sorted(group.glob("*.yaml"))
 ]
 
@@ -29,3 +29,12 @@ def test_each_strategy_preset_can_run_every_firm(compose, strategy):
     config = compose(*TINY, *(f"firms.{name}.strategy={strategy}" for name in ("focused", "centric", "obsessed")))
     result = run_model(config, seed=1)
     assert set(result.firms["strategy"]) == {strategy}
+
+
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "firm").glob("*.yaml")))
+def test_a_firm_can_be_added_from_the_command_line(compose, preset):
+    config = compose(*TINY, f"+firm@firms.newcomer={preset}", "firms.newcomer.price=0.75")
+    assert config.firms["newcomer"].strategy == preset
+    assert config.firms["newcomer"].price == 0.75
+    result = run_model(config, seed=1)
+    assert "newcomer" in set(result.firms["firm"])
