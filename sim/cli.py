@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import hydra
 import pandas as pd
+import yaml
 from hydra import compose
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
@@ -34,6 +35,7 @@ from sim.run import RunResult, run_model
 log = logging.getLogger(__name__)
 
 BAD_INPUT_EXIT = 2
+GLOBAL_GROUPS = ("scenario",)  # groups whose files change the whole config (package _global_)
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 TABLE_COLUMNS = {  # summary field: (heading, format)
     "firm": ("firm", "{}"),
@@ -127,6 +129,16 @@ def describe_bad_input(error: BaseException) -> str | None:
     for item in chain:
         if isinstance(item, ConfigError):
             return str(item)
+    for item in chain:
+        if isinstance(item, yaml.MarkedYAMLError) and (item.context_mark or item.problem_mark) is not None:
+            mark = item.context_mark or item.problem_mark
+            detail = "; ".join(part for part in (item.context, item.problem) if part)
+            return f"{mark.name}, line {mark.line + 1}: YAML syntax error: {detail}"
+    for item in chain:
+        if isinstance(item, OmegaConfBaseException) and getattr(item, "full_key", None) in GLOBAL_GROUPS:
+            group = item.full_key
+            return (f"{group}: the {group} file must begin with the line '# @package _global_' "
+                    f"(its keys are changes to the whole config)")
     for item in chain:
         if isinstance(item, OverrideParseException):
             detail = " ".join(item.message.split()).split(" See https://")[0]

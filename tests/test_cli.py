@@ -78,3 +78,23 @@ def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
     assert named in lines[0]
     assert "Traceback" not in done.stderr + done.stdout
     assert not any(tmp_path.iterdir()), list(tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("# @package _global_\nmarket:\n  drift: [1, 2\n", "mine.yaml, line 3: YAML syntax error"),
+        ("market:\n  drift: 2.0\n", "the scenario file must begin with the line '# @package _global_'"),
+    ],
+)
+def test_a_broken_scenario_file_is_named_in_one_line(tmp_path, text, expected):
+    folder = tmp_path / "user" / "scenario"
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text(text)
+    work = tmp_path / "work"
+    work.mkdir()
+    done = _run([f"hydra.searchpath=[file://{tmp_path / 'user'}]", "scenario=mine"], work)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    assert not any(work.iterdir())
