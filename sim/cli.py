@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import fields, is_dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,9 +26,9 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim.compose import CONFIG_DIR, to_sim_config
+from sim.compose import CONFIG_DIR, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
 from sim.io import write_figure, write_results
 from sim.plots import market_figure
@@ -119,6 +121,20 @@ def _app(cfg: DictConfig) -> None:
     print(f"results: {directory} ({result.summary['wall_time_seconds']:.2f} s)")
 
 
+def nearest_names(full_key: str) -> str:
+    """``"; did you mean ...?"`` with the valid names nearest a misspelt key of the default config, or ``""``."""
+    *parents, wrong = full_key.split(".")
+    node: Any = load_config()
+    try:
+        for name in parents:
+            node = node[name] if isinstance(node, dict) else getattr(node, name)
+    except (AttributeError, KeyError):
+        return ""
+    names = list(node) if isinstance(node, dict) else [item.name for item in fields(node)] if is_dataclass(node) else []
+    near = get_close_matches(wrong, names, n=3)
+    return f"; did you mean {' or '.join(near)}?" if near else ""
+
+
 def describe_bad_input(error: BaseException) -> str | None:
     """One line naming the field and what is allowed, or ``None`` if ``error`` is not bad input."""
     chain: list[BaseException] = []
@@ -152,6 +168,8 @@ def describe_bad_input(error: BaseException) -> str | None:
         if isinstance(item, OmegaConfBaseException):
             key = getattr(item, "full_key", None)
             message = " ".join(str(getattr(item, "msg", item)).strip().splitlines()[0].split())
+            if key and isinstance(item, ConfigKeyError | ConfigAttributeError):
+                message += nearest_names(key)
             return f"{key}: {message}" if key else message
     for item in chain:
         if isinstance(item, HydraException):

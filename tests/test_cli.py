@@ -67,6 +67,8 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["events=[{kind: price_cut, firm: focused, month: 3}]"], "events[0].price"),
         (["+market.drfit=2"], "market.drfit: unknown key 'drfit'; did you mean drift?"),
         (["+firms.focused.switch_to=centric"], "firms.focused.switch_to: unknown key"),
+        (["firms.focusd.price=2"], "did you mean focused?"),
+        (["market.wom.imitaton=1"], "did you mean imitation?"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
