@@ -8,10 +8,14 @@ validated by :class:`ValidateOnStart` before Hydra creates any directory.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
+import shlex
 import sys
+from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
+from datetime import datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,10 +32,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from sim import compare
 from sim.compose import CONFIG_DIR, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
-from sim.io import write_figure, write_results
-from sim.plots import market_figure
+from sim.io import write_figure, write_results, write_table
+from sim.plots import comparison_figure, market_figure
 from sim.run import RunResult, run_model
 
 log = logging.getLogger(__name__)
@@ -53,9 +58,9 @@ TABLE_COLUMNS = {  # summary field: (heading, format)
 register_configs()
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, program: str = "market-sim") -> NoReturn:
     """Report bad input as one line and exit with code 2."""
-    print(f"market-sim: error: {message}", file=sys.stderr)
+    print(f"{program}: error: {message}", file=sys.stderr)
     raise SystemExit(BAD_INPUT_EXIT)
 
 
@@ -187,6 +192,56 @@ def main() -> None:
         if message is None:
             raise
         fail(message)
+
+
+def _overrides(text: str) -> list[str]:
+    """A scenario name (``best_buy``) or space-separated Hydra overrides (``"market.drift=2 seed=3"``)."""
+    words = shlex.split(text)
+    return [f"scenario={text}"] if len(words) == 1 and "=" not in words[0] else words
+
+
+def compare_main(argv: Sequence[str] | None = None) -> None:
+    """``market-sim-compare``: alternatives against a baseline, paired seed by seed (common random numbers)."""
+    parser = argparse.ArgumentParser(
+        prog="market-sim-compare",
+        description="Run a baseline and alternatives with the same seeds and report paired differences.",
+        epilog="Example: market-sim-compare best_buy 'market.drift=2' --seeds 20 "
+               "(each alternative is a scenario name or quoted overrides)")
+    parser.add_argument("alternatives", nargs="+", help="scenario names or quoted override sets")
+    parser.add_argument("--base", default="", help="overrides of the baseline (default: the default market)")
+    parser.add_argument("--common", default="", help="overrides applied to the baseline and every alternative")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="default: outputs/compare/<date>_<time>")
+    args = parser.parse_args(argv)
+    if args.seeds < 2:
+        fail(f"--seeds: must be >= 2 for an interval, got {args.seeds}", "market-sim-compare")
+    common = shlex.split(args.common)
+    labels = [" ".join(_overrides(text)) for text in args.alternatives]
+    try:
+        configs = {compare.BASELINE: load_config([*shlex.split(args.base), *common])}
+        configs.update({label: load_config([*common, *_overrides(text)])
+                        for label, text in zip(labels, args.alternatives, strict=True)})
+    except Exception as error:
+        message = describe_bad_input(error)
+        if message is None:
+            raise
+        fail(message, "market-sim-compare")
+    out = args.out or Path("outputs/compare") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+    runs, trajectories = compare.run(configs, range(args.seeds), args.workers)
+    table = pd.concat([compare.differences(runs, label) for label in labels], ignore_index=True)
+    text = compare.report(table, args.seeds)
+    print(text)
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(runs, out / "runs.parquet")
+    write_table(table, out / "differences.parquet")
+    write_table(trajectories, out / "trajectories.parquet")
+    for index, label in enumerate(labels, start=1):
+        figure = comparison_figure(trajectories, compare.BASELINE, label,
+                                   configs[label].market.steps_per_year)
+        write_figure(figure, out / f"trajectories_{index}.png")
+    (out / "report.md").write_text(text)
+    print(f"results: {out}")
 
 
 if __name__ == "__main__":

@@ -59,3 +59,30 @@ def convergence_figure(summary: pd.DataFrame, headlines: dict[str, str]) -> Figu
         axis.grid(alpha=0.3)
     axes[0].legend(loc="best", fontsize="small")
     return figure
+
+
+def comparison_figure(trajectories: pd.DataFrame, baseline: str, alternative: str, steps_per_year: int = 12) -> Figure:
+    """Share, cumulative profit and NPS per firm over time: baseline (dashed) against alternative (solid).
+
+    Lines are means over seeds; bands span the 10th to 90th percentile of
+    the seeds. ``trajectories`` has columns config, seed, step, firm and the
+    three outcomes.
+    """
+    panels = (("share", "Market share"), ("cumulative_profit", "Cumulative profit"), ("nps", "NPS"))
+    figure = Figure(figsize=(13, 4), layout="constrained")
+    axes = figure.subplots(1, len(panels))
+    colours = {firm: f"C{index}" for index, firm in enumerate(dict.fromkeys(trajectories["firm"]))}
+    for (column, title), axis in zip(panels, axes, strict=True):
+        for config, style in ((baseline, "--"), (alternative, "-")):
+            mine = trajectories[trajectories["config"] == config]
+            for firm, rows in mine.groupby("firm", sort=False):
+                by_step = rows.groupby("step")[column]
+                years = by_step.mean().index / steps_per_year
+                axis.plot(years, by_step.mean(), style, color=colours[firm], label=f"{firm} ({config})")
+                axis.fill_between(years, by_step.quantile(0.1), by_step.quantile(0.9), color=colours[firm],
+                                  alpha=0.12)
+        axis.set_title(title)
+        axis.set_xlabel("year")
+        axis.grid(alpha=0.3)
+    axes[0].legend(loc="best", fontsize="x-small")
+    return figure

@@ -9,11 +9,11 @@ of many configurations (convergence, robustness) hand all their runs to
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ from scipy import stats
 
 from sim.config import SimConfig
 from sim.run import run_model
+
+T = TypeVar("T")
 
 
 def firm_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,20 +44,31 @@ def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     return firm_rows(run_model(config, seed=seed).summary)
 
 
+def map_runs(
+    task: Callable[[SimConfig, int], T], configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1
+) -> list[tuple[Hashable, T]]:
+    """``task(config, seed)`` for every config and seed, keyed by the config's key, in config then seed order.
+
+    ``task`` must be a module-level function (it is sent to ``workers``
+    processes, all in one pool).
+    """
+    seeds = list(seeds)
+    jobs = [(key, config, seed) for key, config in configs.items() for seed in seeds]
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            results = list(pool.map(task, [job[1] for job in jobs], [job[2] for job in jobs]))
+    else:
+        results = [task(config, seed) for _, config, seed in jobs]
+    return [(key, result) for (key, _, _), result in zip(jobs, results, strict=True)]
+
+
 def replicate_many(configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:
     """Per-firm headline figures of every config in ``configs`` over ``seeds``.
 
     One row per config, seed and firm; the config's key is in column
     ``config``. Runs go to ``workers`` processes in one pool.
     """
-    seeds = list(seeds)
-    jobs = [(key, config, seed) for key, config in configs.items() for seed in seeds]
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            batches = list(pool.map(_firm_rows, [job[1] for job in jobs], [job[2] for job in jobs]))
-    else:
-        batches = [_firm_rows(config, seed) for _, config, seed in jobs]
-    return pd.DataFrame([{"config": key, **row} for (key, _, _), batch in zip(jobs, batches, strict=True)
+    return pd.DataFrame([{"config": key, **row} for key, batch in map_runs(_firm_rows, configs, seeds, workers)
                          for row in batch])
 
 
