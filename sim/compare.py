@@ -23,7 +23,7 @@ from sim.run import run_model
 
 BASELINE = "baseline"
 HEADLINES = {
-    "cumulative_profit": ("10-year profit", "{:,.0f}"),
+    "cumulative_profit": ("cumulative profit", "{:,.0f}"),
     "first_year_profit": ("first-year profit", "{:,.0f}"),
     "final_share": ("final share", "{:.3f}"),
     "annual_retention": ("annual retention", "{:.3f}"),

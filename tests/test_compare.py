@@ -27,7 +27,7 @@ def compared(tmp_path_factory):
 def test_it_answers_first_in_sentences_then_writes_report_table_and_figure(compared):
     out, stdout = compared
     first = stdout.splitlines()[2]
-    assert first.startswith("- With market.drift=2, the focused firm's 10-year profit is")
+    assert first.startswith("- With market.drift=2, the focused firm's cumulative profit is")
     assert "paired runs" in first
     for name in ("report.md", "runs.parquet", "differences.parquet", "trajectories.parquet", "trajectories_1.png"):
         assert (out / name).is_file(), name
