@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
 
 
 class ConfigError(ValueError):
@@ -376,8 +377,8 @@ class EventConfig:
     ``price_cut``: ``firm`` charges ``price`` for ``duration`` months.
     """
 
-    kind: str = "switch"
-    month: int = 1
+    kind: str = MISSING
+    month: int = MISSING
     firm: str | None = None
     segment: str | None = None
     strategy: str | None = None

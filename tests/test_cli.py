@@ -65,6 +65,7 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["events=[{kind: switch, firm: focused, month: 3, dials: {foresight: 2}}]"], "events[0].dials"),
         (["events=[{kind: needs_shift, segment: enthusiasts, month: 3, shift: [0.1]}]"], "events[0].shift"),
         (["events=[{kind: price_cut, firm: focused, month: 3}]"], "events[0].price"),
+        (["events=[{kind: exit, firm: focused}]"], "events[0].month: Missing mandatory value"),
         (["+market.drfit=2"], "market.drfit: unknown key 'drfit'; did you mean drift?"),
         (["+firms.focused.switch_to=centric"], "firms.focused.switch_to: unknown key"),
         (["firms.focusd.price=2"], "did you mean focused?"),
