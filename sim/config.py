@@ -284,6 +284,9 @@ class StrategyConfig:
     its own customers (0-10 score and satisfaction) through which the firm
     knows its NPS (0: it does not track). Each respondent is paid at the
     market's price, so precision is bought, whatever the resolution.
+    ``target_segment`` names the segment a targeting firm plans around (a
+    decision taken for it, as in Best Buy's redesign); empty, it ranks
+    segments by estimated CLV.
     """
 
     information: str = "wants"
@@ -304,6 +307,7 @@ class StrategyConfig:
     declines_unprofitable: bool = False
     winback_discount: float = 0.0
     review_every: int = 3
+    target_segment: str = ""
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -418,7 +422,10 @@ class EventConfig:
         unknown = sorted(set(self.dials) - known)
         _require(not unknown, f"{path}.dials",
                  f"unknown dial(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
-        self.new_strategy(config).validate(f"{path}.dials")
+        switched = self.new_strategy(config)
+        switched.validate(f"{path}.dials")
+        if switched.target_segment:
+            _check_choice(switched.target_segment, f"{path}.dials.target_segment", tuple(config.segments))
         _check_range(self.transition_cost, f"{path}.transition_cost", low=0.0)
         _require(self.lag >= 0, f"{path}.lag", f"must be >= 0, got {self.lag}")
 
@@ -482,6 +489,8 @@ class SimConfig:
                  f"({', '.join(f'{n}={s.share:g}' for n, s in self.segments.items())})")
         for name, strategy in self.strategies.items():
             strategy.validate(f"strategies.{name}")
+            if strategy.target_segment:
+                _check_choice(strategy.target_segment, f"strategies.{name}.target_segment", tuple(self.segments))
         _require(len(self.firms) >= 1, "firms", "needs at least one firm")
         for name, firm in self.firms.items():
             firm.validate(f"firms.{name}", attributes, self.strategies)

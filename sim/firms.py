@@ -218,16 +218,21 @@ class Firm(mesa.Agent):
         self.last_share, self.last_nps = share, nps
 
     def _choose_target(self) -> None:
-        market = self.model.config.market
-        discount = periodic_rate(market.discount_rate, market.steps_per_year)
-        margin = self.segment_spend * self.unit_margin()
-        values = strategies.segment_values(margin, self.retention, self.model.segment_sizes, discount)
-        if np.isfinite(values).any():
+        """Plan around the segment the strategy names, or else the one of highest potential customer equity."""
+        if self.strategy.target_segment:
+            best = self.model.config.segment_names.index(self.strategy.target_segment)
+        else:
+            market = self.model.config.market
+            discount = periodic_rate(market.discount_rate, market.steps_per_year)
+            margin = self.segment_spend * self.unit_margin()
+            values = strategies.segment_values(margin, self.retention, self.model.segment_sizes, discount)
+            if not np.isfinite(values).any():
+                return
             best = int(np.argmax(values))
-            if best != self.target:
-                self.target = best
-                self.ideal, self.ideal_trend = None, None
-                self.readings = np.empty((0, len(self.offering)))
+        if best != self.target:
+            self.target = best
+            self.ideal, self.ideal_trend = None, None
+            self.readings = np.empty((0, len(self.offering)))
 
     def _learn_ideal(self, estimate: np.ndarray) -> None:
         """Holt's linear-trend smoothing of the audience's ideal: a level and a per-step drift.

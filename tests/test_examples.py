@@ -7,7 +7,7 @@ import pytest
 from sim.compose import CONFIG_DIR
 from sim.run import run_model
 
-TINY = ("market.customers=800", "market.steps=6")
+TINY = ("market.customers=800", "market.steps=24")  # long enough for every scenario's events
 OPTIONS = [
     f"{group.name}={option.stem}"
     for group in sorted(Path(CONFIG_DIR).iterdir()) if group.is_dir() and group.name not in ("strategy", "firm")
