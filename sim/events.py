@@ -74,22 +74,22 @@ def _enter(model: MarketModel, event: EventConfig, step: int) -> None:
     model.firm_named(str(event.firm)).alive = True
 
 
-def _segment_members(model: MarketModel, event: EventConfig) -> np.ndarray:
-    return np.flatnonzero(model.population.segment == model.config.segment_names.index(str(event.segment)))
+def _segment_code(model: MarketModel, event: EventConfig) -> int:
+    return model.config.segment_names.index(str(event.segment))
 
 
 def _needs_shift(model: MarketModel, event: EventConfig, step: int) -> None:
     population, market = model.population, model.config.market
-    code = model.config.segment_names.index(str(event.segment))
+    code = _segment_code(model, event)
     if event.shift is not None:
-        members = _segment_members(model, event)
-        population.needs[members] += np.asarray(event.shift, dtype=float)
+        population.needs[population.segment == code] += np.asarray(event.shift, dtype=float)
     if event.drift is not None:
         population.drift[code] = market.drift * np.asarray(event.drift, dtype=float) / market.steps_per_year
 
 
 def _segment_change(model: MarketModel, event: EventConfig, step: int) -> None:
-    model.population.price_sensitivity[_segment_members(model, event)] = event.price_sensitivity
+    population = model.population
+    population.price_sensitivity[population.segment == _segment_code(model, event)] = event.price_sensitivity
 
 
 def _price_cut(model: MarketModel, event: EventConfig, step: int) -> None:

@@ -63,7 +63,7 @@ class MarketModel(mesa.Model):
                 research=research_streams[code],
                 enters_later=name in later,
             )
-        self.recorder = Recorder(config, self.firms)
+        self.recorder = Recorder(config, self.firms, self.segment_sizes)
         self._settle_expectations()
 
     @property
@@ -144,7 +144,6 @@ class MarketModel(mesa.Model):
             step=self.steps,
             firms=firms,
             offers=offers,
-            population=population,
             tallies=tallies,
             at_risk=at_risk,
             churned=churned,

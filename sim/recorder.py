@@ -27,9 +27,10 @@ SPELL_ENDINGS = ("churn", "exit", "censored")
 class Recorder:
     """Accumulates rows in column lists; :meth:`tables` turns them into data frames."""
 
-    def __init__(self, config: SimConfig, firms: list[Firm]) -> None:
-        """Prepare empty columns for ``firms`` in ``config``."""
+    def __init__(self, config: SimConfig, firms: list[Firm], segment_sizes: np.ndarray) -> None:
+        """Prepare empty columns for ``firms`` in ``config``; ``segment_sizes`` (s,) are in real units."""
         self.config = config
+        self.segment_sizes = segment_sizes
         self.firm_names = [f.name for f in firms]
         self.segment_names = config.segment_names
         self.firm_rows: list[dict[str, object]] = []
@@ -54,7 +55,6 @@ class Recorder:
         step: int,
         firms: list[Firm],
         offers: Offers,
-        population: Population,
         tallies: np.ndarray,
         at_risk: np.ndarray,
         churned: np.ndarray,
@@ -67,7 +67,7 @@ class Recorder:
 
         Every count is in real units (simulated counts times ``market.scale``).
         ``tallies`` is :func:`sim.customers.experience_tallies` of the
-        population at the end of the step. ``at_risk``, ``churned`` and
+        customers at the end of the step. ``at_risk``, ``churned`` and
         ``released`` are (f, s): customers held at
         the start of the step, customers who left by choice, and customers lost
         because their firm exited. Retention counts both kinds of loss: in the
@@ -81,7 +81,6 @@ class Recorder:
         customers, promoters, detractors, satisfaction_sum = tallies
         group_nps = nps_from_counts(promoters, detractors, customers)
         nps = nps_from_counts(promoters.sum(axis=1), detractors.sum(axis=1), customers.sum(axis=1))
-        segment_totals = self.config.market.scale * np.bincount(population.segment, minlength=n_segments)
         with np.errstate(invalid="ignore", divide="ignore"):
             group_satisfaction = np.where(customers > 0, satisfaction_sum / customers, np.nan)
             firm_satisfaction = satisfaction_sum.sum(axis=1) / customers.sum(axis=1)
@@ -129,7 +128,7 @@ class Recorder:
             "firm": np.repeat(np.arange(n_firms), n_segments),
             "segment": np.tile(np.arange(n_segments), n_firms),
             "customers": customers.ravel(),
-            "share": (customers / segment_totals[None, :]).ravel(),
+            "share": (customers / self.segment_sizes[None, :]).ravel(),
             "at_risk": at_risk.ravel(),
             "churned": churned.ravel(),
             "released": released.ravel(),
