@@ -339,6 +339,9 @@ class FirmConfig:
     ``initial_cash`` once, times ``market.total_customers``), so a firm's
     economics are those of the market it is in, whatever the resolution.
     ``offering`` of ``None`` starts the firm at the market's mean need.
+    ``initial_share`` is the firm's share of the customers who start with a
+    firm (an incumbent's head start, as Nokia's half of the market); firms
+    present at the start without one split what is left equally.
     """
 
     strategy: str = "focused"
@@ -348,6 +351,7 @@ class FirmConfig:
     fixed_cost: float = 0.03
     initial_cash: float = 2.0
     offering: list[float] | None = None
+    initial_share: float | None = None
 
     def validate(self, path: str, attributes: int, strategies: dict[str, StrategyConfig]) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -361,6 +365,8 @@ class FirmConfig:
                      f"{len(self.offering)}")
             for value in self.offering:
                 _check_range(value, f"{path}.offering")
+        if self.initial_share is not None:
+            _check_range(self.initial_share, f"{path}.initial_share", 0.0, 1.0)
 
 
 EVENT_KINDS = ("switch", "enter", "exit", "needs_shift", "segment_change", "price_cut")
@@ -500,6 +506,15 @@ class SimConfig:
         _require(len(entering) == len(set(entering)), "events", "a firm can enter only once")
         _require(len(set(entering)) < len(self.firms), "events",
                  "at least one firm must be in the market from the start")
+        for name in entering:
+            _require(self.firms[str(name)].initial_share is None, f"firms.{name}.initial_share",
+                     "a firm that enters later has no customers at the start; remove initial_share")
+        claimed = sum(firm.initial_share or 0.0 for firm in self.firms.values())
+        unclaimed = [name for name in self.firms if self.firms[name].initial_share is None and name not in entering]
+        _require(claimed <= 1.0 + 1e-9, "firms",
+                 f"initial_share values must sum to at most 1, got {claimed:.6g}")
+        _require(bool(unclaimed) or abs(claimed - 1.0) < 1e-6, "firms",
+                 f"initial_share values of the firms present at the start must sum to 1, got {claimed:.6g}")
         _require(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
 
     @property
@@ -511,6 +526,17 @@ class SimConfig:
     def firm_names(self) -> list[str]:
         """Firm names in config order (the order of firm codes)."""
         return list(self.firms)
+
+    def start_shares(self) -> list[float] | None:
+        """Each firm's share of the customers who start with a firm; ``None`` when all present firms are equal."""
+        if all(firm.initial_share is None for firm in self.firms.values()):
+            return None
+        entering = {event.firm for event in self.events if event.kind == "enter"}
+        unclaimed = [name for name, firm in self.firms.items() if firm.initial_share is None and name not in entering]
+        rest = max(0.0, 1.0 - sum(firm.initial_share or 0.0 for firm in self.firms.values()))
+        return [firm.initial_share if firm.initial_share is not None
+                else (rest / len(unclaimed) if name in unclaimed else 0.0)
+                for name, firm in self.firms.items()]
 
 
 def register_configs() -> None:

@@ -108,7 +108,8 @@ def create_population(
     """Draw a population from the segment definitions.
 
     A share ``market.initial_penetration`` of customers starts with a firm
-    drawn uniformly among the firms present (so firms start identical);
+    drawn uniformly among the firms present (so firms start identical), or
+    with the firms' ``initial_share`` odds where a config gives them;
     everyone knows their own firm and each other present firm with
     probability ``market.initial_awareness``. Firms ``absent`` at the start
     (they enter later) have no customers and nobody knows them.
@@ -134,7 +135,11 @@ def create_population(
     present = np.setdiff1d(np.arange(firms), np.asarray(absent, dtype=np.int64))
     firm = np.full(n, NO_FIRM, dtype=np.int64)
     starts = rng.random(n) < market.initial_penetration
-    firm[starts] = present[rng.integers(present.size, size=int(starts.sum()))]
+    shares = config.start_shares()
+    if shares is None:
+        firm[starts] = present[rng.integers(present.size, size=int(starts.sum()))]
+    else:
+        firm[starts] = rng.choice(firms, size=int(starts.sum()), p=np.asarray(shares) / sum(shares))
     aware = rng.random((n, firms)) < market.initial_awareness
     aware[:, list(absent)] = False
     aware[np.flatnonzero(starts), firm[starts]] = True

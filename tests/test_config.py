@@ -19,6 +19,12 @@ from sim.config import ConfigError, FirmConfig, MarketConfig, NetworkConfig, Str
         (["market.wom.imitation=-0.1"], "market.wom.imitation"),
         (["firms.obsessed.service=1.5"], "firms.obsessed.service"),
         (["strategies.centric.audience=target", "strategies.centric.targeting=none"], "strategies.centric.audience"),
+        (["firms.focused.initial_share=1.2"], "firms.focused.initial_share"),
+        (["firms.focused.initial_share=0.7", "firms.centric.initial_share=0.5"], "firms"),
+        (["firms.focused.initial_share=0.5", "firms.centric.initial_share=0.2", "firms.obsessed.initial_share=0.2"],
+         "firms"),
+        (["firms.obsessed.initial_share=0.2", "+events=[{kind: enter, month: 5, firm: obsessed}]"],
+         "firms.obsessed.initial_share"),
     ],
 )
 def test_bad_values_name_their_field(compose, overrides, field):

@@ -36,6 +36,14 @@ def test_population_has_exact_segment_shares_and_even_starting_firms(world):
     assert population.aware[np.flatnonzero(population.firm >= 0), population.firm[population.firm >= 0]].all()
 
 
+def test_an_incumbent_starts_with_its_initial_share_and_the_others_split_the_rest(compose):
+    config = compose("market.customers=20000", "firms.focused.initial_share=0.5")
+    assert config.start_shares() == [0.5, 0.25, 0.25]
+    population = cust.create_population(config, 3, np.random.default_rng(1))
+    held = np.bincount(population.firm[population.firm >= 0], minlength=3)
+    assert held / held.sum() == pytest.approx([0.5, 0.25, 0.25], abs=0.015)
+
+
 def test_needs_drift_with_their_segment_and_wants_lag_behind(world):
     config, population = world
     config.market.needs_noise = 0.0

@@ -154,20 +154,3 @@ def test_ryanair_the_focused_firm_hears_only_the_customers_it_keeps(ryanair_resu
     assert mean_ci(tracked_margin).low > 0, mean_ci(tracked_margin)
     assert mean_ci(share_lost).low > 0, mean_ci(share_lost)
     assert mean_ci(drift_away).low > 0, mean_ci(drift_away)
-
-
-@pytest.mark.slow
-def test_best_buy_turning_centric_around_the_busy_segment_wins_it_and_pays_back(compose):
-    """Against its no-switch twin (same seeds): more busy solution seekers two years on, more ten-year profit."""
-    switched, twin = compose("scenario=best_buy", "output.tenures=false"), compose("output.tenures=false")
-    two_years_on = switched.events[0].month + 2 * switched.market.steps_per_year
-    share_gain, profit_gain = [], []
-    for seed in SEEDS:
-        runs = [run_model(config, seed) for config in (switched, twin)]
-        busy = [run.segments.set_index(["step", "firm", "segment"]).loc[
-                    (two_years_on, "focused", "busy_solution_seekers"), "share"] for run in runs]
-        profit = [run.firms.query("firm == 'focused'")["cumulative_profit"].iloc[-1] for run in runs]
-        share_gain.append(busy[0] - busy[1])
-        profit_gain.append(profit[0] - profit[1])
-    assert mean_ci(share_gain).low > 0, mean_ci(share_gain)
-    assert mean_ci(profit_gain).low > 0, mean_ci(profit_gain)
