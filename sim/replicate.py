@@ -9,7 +9,7 @@ of many configurations (convergence, robustness) hand all their runs to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -44,22 +44,25 @@ def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     return firm_rows(run_model(config, seed=seed).summary)
 
 
+def map_jobs(task: Callable[[SimConfig, int], T], jobs: Sequence[tuple[SimConfig, int]], workers: int = 1) -> list[T]:
+    """``task(config, seed)`` for every ``(config, seed)`` job, in job order, on ``workers`` processes in one pool.
+
+    ``task`` must be a module-level function (it is sent to the workers).
+    """
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(task, [job[0] for job in jobs], [job[1] for job in jobs]))
+    return [task(config, seed) for config, seed in jobs]
+
+
 def map_runs(
     task: Callable[[SimConfig, int], T], configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1
 ) -> list[tuple[Hashable, T]]:
-    """``task(config, seed)`` for every config and seed, keyed by the config's key, in config then seed order.
-
-    ``task`` must be a module-level function (it is sent to ``workers``
-    processes, all in one pool).
-    """
+    """``task(config, seed)`` for every config and seed, keyed by the config's key, in config then seed order."""
     seeds = list(seeds)
-    jobs = [(key, config, seed) for key, config in configs.items() for seed in seeds]
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(task, [job[1] for job in jobs], [job[2] for job in jobs]))
-    else:
-        results = [task(config, seed) for _, config, seed in jobs]
-    return [(key, result) for (key, _, _), result in zip(jobs, results, strict=True)]
+    keys = [key for key in configs for _ in seeds]
+    results = map_jobs(task, [(config, seed) for config in configs.values() for seed in seeds], workers)
+    return list(zip(keys, results, strict=True))
 
 
 def replicate_many(configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], workers: int = 1) -> pd.DataFrame:
