@@ -383,7 +383,9 @@ class EventConfig:
     the market until ``month``. ``exit``: ``firm`` leaves and releases its
     customers. ``needs_shift``: ``segment``'s needs jump by ``shift`` and/or
     drift from then on at ``drift`` per year. ``segment_change``:
-    ``segment``'s ``price_sensitivity`` becomes the given value.
+    ``segment``'s ``price_sensitivity`` becomes the given value and/or its
+    real size is multiplied by ``size`` (every customer of it, with a firm or
+    not, stands for that many times as many real ones).
     ``price_cut``: ``firm`` charges ``price`` for ``duration`` months.
     """
 
@@ -398,6 +400,7 @@ class EventConfig:
     shift: list[float] | None = None
     drift: list[float] | None = None
     price_sensitivity: float | None = None
+    size: float | None = None
     price: float | None = None
     duration: int = 1
 
@@ -448,9 +451,12 @@ class EventConfig:
                     _check_range(value, f"{path}.{name}")
 
     def _validate_segment_change(self, path: str, config: SimConfig) -> None:
-        _require(self.price_sensitivity is not None, f"{path}.price_sensitivity",
-                 "a segment_change event needs a price_sensitivity")
-        _check_range(float(self.price_sensitivity), f"{path}.price_sensitivity", low=0.0)
+        _require(self.price_sensitivity is not None or self.size is not None, f"{path}.price_sensitivity",
+                 "a segment_change event needs a price_sensitivity and/or a size")
+        if self.price_sensitivity is not None:
+            _check_range(float(self.price_sensitivity), f"{path}.price_sensitivity", low=0.0)
+        if self.size is not None:
+            _require(self.size > 0, f"{path}.size", f"must be > 0 (a factor on the segment's size), got {self.size}")
 
     def _validate_price_cut(self, path: str, config: SimConfig) -> None:
         _require(self.price is not None, f"{path}.price", "a price_cut event needs a price")

@@ -58,6 +58,8 @@ class Population:
         expectation: (n,) adaptive expected value (Oliver).
         satisfaction: (n,) in (0, 1); last experienced satisfaction.
         score: (n,) int 0-10 promoter score, -1 for non-customers.
+        weight: (n,) real customers each simulated one stands for (``market.scale``
+            at the start; a ``segment_change`` event resizes a segment through it).
         aware: (n, f) bool awareness of each firm.
         attitude: (n, f) in [-1, 1].
         firm: (n,) current firm code or ``NO_FIRM``.
@@ -83,6 +85,7 @@ class Population:
     attitude: np.ndarray
     firm: np.ndarray
     spell_start: np.ndarray
+    weight: np.ndarray
 
     @property
     def size(self) -> int:
@@ -164,6 +167,7 @@ def create_population(
         attitude=np.zeros((n, firms)),
         firm=firm,
         spell_start=np.zeros(n, dtype=np.int64),
+        weight=np.full(n, market.scale),
     )
 
 
@@ -206,13 +210,17 @@ def rated_value(population: Population, offers: Offers, config: SimConfig, idx: 
 
 
 def tally(population: Population, firms: int, segments: int, *weights: np.ndarray) -> np.ndarray:
-    """Customers by current firm and segment, (f, s); or, given (n,) ``weights``, their sums, (w, f, s)."""
+    """Real customers by current firm and segment, (f, s); or, given (n,) ``weights``, their sums, (w, f, s).
+
+    Each simulated customer counts for its ``weight`` real ones.
+    """
     held = np.flatnonzero(population.firm != NO_FIRM)
     codes = population.firm[held] * segments + population.segment[held]
     size = firms * segments
+    real = population.weight[held]
     if not weights:
-        return np.bincount(codes, minlength=size).reshape(firms, segments).astype(float)
-    return np.stack([np.bincount(codes, weights=w[held], minlength=size) for w in weights]).reshape(
+        return np.bincount(codes, weights=real, minlength=size).reshape(firms, segments)
+    return np.stack([np.bincount(codes, weights=w[held] * real, minlength=size) for w in weights]).reshape(
         len(weights), firms, segments)
 
 
@@ -286,8 +294,8 @@ class Moves:
     Attributes:
         left: customers who ended a spell (churn), with ``left_firm`` their old firm.
         joined: customers who started a spell, with ``joined_firm``.
-        winback_cost: (f,) money each firm gave away to keep leaving customers.
-        won_back: (f,) customers each firm kept with a win-back offer.
+        winback_cost: (f,) money each firm gave away to keep leaving customers (real units).
+        won_back: (f,) real customers each firm kept with a win-back offer.
     """
 
     left: np.ndarray
@@ -333,7 +341,7 @@ def choose_firms(
     choice = np.where(pick == firms, NO_FIRM, pick)
 
     winback_cost = np.zeros(firms)
-    won_back = np.zeros(firms, dtype=np.int64)
+    won_back = np.zeros(firms)
     leaving = np.flatnonzero(held & (choice != incumbent))
     offered = leaving[offers.winback_discount[incumbent[leaving]] > 0]
     if offered.size:
@@ -343,10 +351,11 @@ def choose_firms(
         stays = sweetened >= utility[offered, pick[offered]]
         choice[offered[stays]] = old[stays]
         kept_firm = old[stays]
+        real = population.weight[customers[stays]]
         winback_cost += np.bincount(
-            kept_firm, weights=discount[stays] * population.spend[customers[stays]], minlength=firms
+            kept_firm, weights=discount[stays] * population.spend[customers[stays]] * real, minlength=firms
         )
-        won_back += np.bincount(kept_firm, minlength=firms)
+        won_back += np.bincount(kept_firm, weights=real, minlength=firms)
 
     switched = choice != incumbent
     left = choosers[switched & held]

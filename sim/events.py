@@ -89,7 +89,12 @@ def _needs_shift(model: MarketModel, event: EventConfig, step: int) -> None:
 
 def _segment_change(model: MarketModel, event: EventConfig, step: int) -> None:
     population = model.population
-    population.price_sensitivity[population.segment == _segment_code(model, event)] = event.price_sensitivity
+    members = population.segment == _segment_code(model, event)
+    if event.price_sensitivity is not None:
+        population.price_sensitivity[members] = event.price_sensitivity
+    if event.size is not None:
+        population.weight[members] *= event.size
+        model.resize_segments()
 
 
 def _price_cut(model: MarketModel, event: EventConfig, step: int) -> None:

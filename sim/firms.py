@@ -186,17 +186,17 @@ class Firm(mesa.Agent):
         model = self.model
         config = model.config
         population = model.population
-        costs, scale = config.market.costs, config.market.scale
+        costs = config.market.costs
         if self.strategy.targeting == "clv":
             self._choose_target()
         own = np.flatnonzero(population.firm == self.code)
-        tracking = strategies.track(self.strategy.tracking_respondents, own, population, costs, scale, self.research)
+        tracking = strategies.track(self.strategy.tracking_respondents, own, population, costs, self.research)
         self.pay("research", tracking.cost)
         if tracking.respondents:
             self.tracked_nps, self.tracked_satisfaction = tracking.nps, tracking.satisfaction
         nps = tracking.nps
         pool = strategies.audience(self.strategy, population, own, self.target)
-        evidence = strategies.listen(self.strategy, pool, population, costs, scale, self.research)
+        evidence = strategies.listen(self.strategy, pool, population, costs, self.research)
         self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)
         price_sensitivity = float(population.price_sensitivity[heard].mean())
@@ -268,7 +268,7 @@ class Firm(mesa.Agent):
                 fit_weight=config.market.behaviour.fit_weight,
                 price_sensitivity=price_sensitivity,
                 spend=float(population.spend[heard].mean()),
-                customers=own.size * config.market.scale, horizon=horizon, cost=cost,
+                customers=float(population.weight[own].sum()), horizon=horizon, cost=cost,
             )
             if not pays:
                 return

@@ -47,8 +47,8 @@ class MarketModel(mesa.Model):
         later = events.entering(config)
         self.population = cust.create_population(config, len(firm_names), self.streams["population"],
                                                  absent=[firm_names.index(name) for name in sorted(later)])
-        self.segment_sizes = config.market.scale * np.bincount(
-            self.population.segment, minlength=len(config.segments)).astype(float)
+        self.segment_sizes = np.zeros(len(config.segments))
+        self.resize_segments()
         self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
         weights = np.array([s.share for s in config.segments.values()])
         mean_need = weights @ np.array([s.needs for s in config.segments.values()], dtype=float)
@@ -102,8 +102,7 @@ class MarketModel(mesa.Model):
         streams = self.streams
         firms = self.firms
         n_firms, n_segments = len(firms), len(config.segments)
-        scale = config.market.scale
-        at_risk = scale * cust.tally(population, n_firms, n_segments)
+        at_risk = cust.tally(population, n_firms, n_segments)
         for firm in firms:
             firm.open_month()
         fired, released = events.fire(self, self.steps)
@@ -116,20 +115,20 @@ class MarketModel(mesa.Model):
         cust.apply_moves(population, moves, self.steps)
         cust.experience(population, offers, config, streams["experience"])
 
-        churned = scale * np.bincount(
+        churned = np.bincount(
             moves.left_firm * n_segments + population.segment[moves.left],
-            minlength=n_firms * n_segments,
+            weights=population.weight[moves.left], minlength=n_firms * n_segments,
         ).reshape(n_firms, n_segments)
-        acquired = scale * np.bincount(moves.joined_firm, minlength=n_firms)
-        (spend,) = scale * cust.tally(population, n_firms, n_segments, population.spend)
-        tallies = scale * cust.experience_tallies(population, n_firms, n_segments)
+        acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
+        (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
+        tallies = cust.experience_tallies(population, n_firms, n_segments)
         held = tallies[0]
-        shares = held.sum(axis=1) / config.market.total_customers
+        shares = held.sum(axis=1) / self.segment_sizes.sum()
 
         for firm in firms:
             firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
             firm.book(spend=float(spend[firm.code].sum()), price=float(offers.price[firm.code]),
-                      winback_cost=scale * float(moves.winback_cost[firm.code]))
+                      winback_cost=float(moves.winback_cost[firm.code]))
         for firm in firms:
             if firm.alive and self.steps % firm.strategy.review_every == 0:
                 firm.review(share=float(shares[firm.code]), offers=offers)
@@ -149,7 +148,7 @@ class MarketModel(mesa.Model):
             churned=churned,
             released=released,
             acquired=acquired,
-            won_back=scale * moves.won_back,
+            won_back=moves.won_back,
             fired=fired,
         )
         if self.steps >= config.market.steps:
@@ -178,5 +177,11 @@ class MarketModel(mesa.Model):
         self.recorder.end_spells(population, released, self.steps, reason="exit")
         population.firm[released] = cust.NO_FIRM
         population.score[released] = -1
-        return self.config.market.scale * np.bincount(
-            population.segment[released], minlength=len(self.config.segments)).astype(float)
+        return np.bincount(population.segment[released], weights=population.weight[released],
+                           minlength=len(self.config.segments))
+
+    def resize_segments(self) -> None:
+        """Recount each segment's real size from the customers' weights (in place: the recorder shares it)."""
+        population = self.population
+        self.segment_sizes[:] = np.bincount(population.segment, weights=population.weight,
+                                            minlength=len(self.config.segments))

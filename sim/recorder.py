@@ -97,7 +97,7 @@ class Recorder:
                 "alive": firm.alive,
                 "event": ",".join(fired.get(firm.name, [])),
                 "customers": float(customers[c].sum()),
-                "share": customers[c].sum() / self.config.market.total_customers,
+                "share": customers[c].sum() / self.segment_sizes.sum(),
                 "acquired": float(acquired[c]),
                 "churned": float(churned[c].sum()),
                 "released": float(released[c].sum()),

@@ -61,15 +61,20 @@ class Tracking:
     cost: float
 
 
-def sample_respondents(pool: np.ndarray, wanted: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+def sample_respondents(pool: np.ndarray, wanted: int, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``wanted`` respondents drawn at random from the real customers that ``pool`` stands for.
 
-    Each simulated customer in ``pool`` stands for ``scale`` real ones, so a
-    draw from the real population is a draw with replacement from ``pool``;
-    never more respondents than the real pool holds.
+    Each simulated customer ``i`` in ``pool`` stands for ``weight[i]`` real
+    ones, so a draw from the real population is a draw with replacement from
+    ``pool`` in proportion to weight (uniform while every customer stands for
+    as many); never more respondents than the real pool holds.
     """
-    size = min(wanted, int(pool.size * scale))
-    return rng.choice(pool, size=size, replace=True) if size else pool[:0]
+    real = weight[pool]
+    size = min(wanted, int(real.sum()))
+    if not size:
+        return pool[:0]
+    uniform = real.size == 0 or real.min() == real.max()
+    return rng.choice(pool, size=size, replace=True, p=None if uniform else real / real.sum())
 
 
 def listen(
@@ -77,7 +82,6 @@ def listen(
     pool: np.ndarray,
     population: Population,
     costs: CostConfig,
-    scale: float,
     rng: np.random.Generator,
 ) -> Evidence:
     """Survey stated wants and/or research needs of a random sample of ``pool``.
@@ -91,12 +95,12 @@ def listen(
     readings: list[np.ndarray] = []
     cost = 0.0
     if strategy.information in ("wants", "all"):
-        sample = sample_respondents(pool, strategy.survey_respondents, scale, rng)
+        sample = sample_respondents(pool, strategy.survey_respondents, population.weight, rng)
         wants = population.wants(sample)
         readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
         cost += costs.survey_cost * sample.size
     if strategy.information in ("needs", "all"):
-        sample = sample_respondents(pool, strategy.research_respondents, scale, rng)
+        sample = sample_respondents(pool, strategy.research_respondents, population.weight, rng)
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
         cost += costs.research_cost * sample.size
@@ -105,15 +109,14 @@ def listen(
 
 
 def track(
-    respondents: int, customers: np.ndarray, population: Population, costs: CostConfig, scale: float,
-    rng: np.random.Generator,
+    respondents: int, customers: np.ndarray, population: Population, costs: CostConfig, rng: np.random.Generator,
 ) -> Tracking:
     """Ask a random sample of the firm's own ``customers`` for their 0-10 score and satisfaction.
 
     This is all a firm knows of its NPS: a sample, with the sampling noise
     of its size, whatever the resolution of the run.
     """
-    sample = sample_respondents(customers, respondents, scale, rng)
+    sample = sample_respondents(customers, respondents, population.weight, rng)
     scores = population.score[sample]
     nps = net_promoter_score(scores) if sample.size else float("nan")
     satisfaction = float(population.satisfaction[sample].mean()) if sample.size else float("nan")

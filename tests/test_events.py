@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from sim import strategies
 from sim.config import ConfigError
 from sim.model import MarketModel
 from sim.run import run_model
@@ -84,6 +85,34 @@ def test_a_segment_change_sets_its_price_sensitivity(compose):
     model.step()
     assert (model.population.price_sensitivity[members] == 1.0).all()
     assert (model.population.price_sensitivity[~members] != 1.0).any()
+
+
+def test_a_segment_that_doubles_doubles_its_customers_revenue_and_share_of_the_market(compose):
+    grow = "events=[{kind: segment_change, segment: loyal_high_value, month: 7, size: 2.0}]"
+    grown, same = (run_model(compose(*SMALL, *extra), 5) for extra in ((grow,), ()))
+    segments = {name: run.segments.set_index(["step", "firm", "segment"]) for name, run in
+                (("grown", grown), ("same", same))}
+    before, after = (6, "centric", "loyal_high_value"), (7, "centric", "loyal_high_value")
+    assert segments["grown"].loc[before, "customers"] == segments["same"].loc[before, "customers"]
+    # At the month it fires, the segment's customers each stand for twice as many real ones,
+    # so the firm's count doubles (up to that month's own moves) while its share of the segment does not jump.
+    ratio = segments["grown"].loc[after, "customers"] / segments["same"].loc[after, "customers"]
+    assert ratio == pytest.approx(2.0, rel=0.05)
+    assert segments["grown"].loc[after, "share"] == pytest.approx(segments["same"].loc[after, "share"], abs=0.03)
+    summary_size = grown.summary["total_customers"]
+    month_7 = grown.firms[grown.firms["step"] == 7]
+    assert month_7["customers"].sum() / month_7["share"].sum() == pytest.approx(
+        summary_size * (1 + 0.20), rel=1e-9)  # the market is now 1.2 times its size: shares are of it
+
+
+def test_a_segment_that_shrinks_is_sampled_less_by_research(compose):
+    config = compose(*SMALL, "events=[{kind: segment_change, segment: price_first, month: 1, size: 0.1}]")
+    model = MarketModel(config)
+    model.step()
+    everyone = np.arange(model.population.size)
+    sample = strategies.sample_respondents(everyone, 5000, model.population.weight, np.random.default_rng(0))
+    share = np.mean(model.population.segment[sample] == 0)
+    assert share == pytest.approx(0.035 / (0.035 + 0.65), abs=0.015)
 
 
 def test_a_price_cut_is_what_customers_pay_for_its_duration(compose):

@@ -70,11 +70,12 @@ def test_listening_buys_a_number_of_respondents_and_reads_the_right_thing(small_
     costs = CostConfig(survey_noise=0.0, research_noise=0.0)
     pool = np.flatnonzero(population.segment == 1)
     wants = strategies.listen(StrategyConfig(information="wants", survey_respondents=60),
-                              pool, population, costs, 100.0, np.random.default_rng(2))
+                              pool, population, costs, np.random.default_rng(2))
     assert len(wants.readings) == 60
     assert wants.cost == pytest.approx(60 * costs.survey_cost)
+    population.weight[:] = 1.0  # each simulated customer is one real one
     needs = strategies.listen(StrategyConfig(information="needs", research_respondents=10 * len(pool)),
-                              pool, population, costs, 1.0, np.random.default_rng(3))
+                              pool, population, costs, np.random.default_rng(3))
     assert len(needs.readings) == len(pool)  # never more respondents than the real audience has
     assert needs.ideal == pytest.approx(population.needs[pool].mean(axis=0), abs=0.02)
     assert wants.ideal != pytest.approx(population.needs[pool].mean(axis=0), abs=0.05)
@@ -89,11 +90,22 @@ def test_what_a_sample_tells_does_not_depend_on_how_many_customers_are_simulated
         pool = np.flatnonzero(population.segment == 1)
         rng = np.random.default_rng(5)
         estimates = [strategies.listen(StrategyConfig(information="needs", research_respondents=100), pool,
-                                       population, config.market.costs, config.market.scale, rng).ideal
+                                       population, config.market.costs, rng).ideal
                      for _ in range(300)]
         spreads.append(np.std(estimates, axis=0).mean())
     assert spreads[0] == pytest.approx(spreads[1], rel=0.15)
     assert spreads[0] == pytest.approx(np.hypot(0.1, 0.15) / np.sqrt(100), rel=0.15)
+
+
+def test_a_segment_that_stands_for_more_real_customers_is_drawn_more_often(small_config):
+    population = create_population(small_config, 3, np.random.default_rng(1))
+    pool = np.flatnonzero(population.segment <= 1)
+    population.weight[population.segment == 1] *= 3.0
+    sample = strategies.sample_respondents(pool, 20_000, population.weight, np.random.default_rng(0))
+    drawn = np.mean(population.segment[sample] == 1)
+    real = population.weight[pool][population.segment[pool] == 1].sum() / population.weight[pool].sum()
+    assert drawn == pytest.approx(real, abs=0.01)
+    assert real > 0.6
 
 
 def test_tracking_surveys_tell_nps_with_sampling_noise_and_cost_per_response(small_config):
@@ -101,13 +113,13 @@ def test_tracking_surveys_tell_nps_with_sampling_noise_and_cost_per_response(sma
     customers = np.arange(1000)
     population.score[customers] = np.where(customers < 500, 10, np.where(customers < 700, 8, 3))
     costs = small_config.market.costs
-    readings = [strategies.track(400, customers, population, costs, 100.0, np.random.default_rng(seed))
+    readings = [strategies.track(400, customers, population, costs, np.random.default_rng(seed))
                 for seed in range(200)]
     nps = np.array([r.nps for r in readings])
     assert nps.mean() == pytest.approx(20.0, abs=1.0)  # 50% promoters, 30% detractors
     assert nps.std() == pytest.approx(100 * np.sqrt((0.8 - 0.2**2) / 400), rel=0.2)
     assert readings[0].cost == pytest.approx(400 * costs.tracking_cost)
-    silent = strategies.track(0, customers, population, costs, 100.0, np.random.default_rng(0))
+    silent = strategies.track(0, customers, population, costs, np.random.default_rng(0))
     assert np.isnan(silent.nps) and silent.cost == 0.0
 
 
