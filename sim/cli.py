@@ -244,5 +244,101 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     print(f"results: {out}")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``<prog>: error:`` line with exit code 2, no usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        """Report a bad argument the way every other bad input is reported."""
+        fail(message, self.prog)
+
+
+def optimise_main(argv: Sequence[str] | None = None) -> None:
+    """``market-sim-optimise``: search a firm's strategy dials for the most profit over common seeds (Optuna)."""
+    program = "market-sim-optimise"
+    try:  # optuna comes with the optional 'studies' extra; market-sim itself must not need it
+        import optuna
+
+        from sim import optimise
+    except ImportError as error:
+        fail(f"{error.name} is not installed; install the studies extra: pip install -e '.[studies]'", program)
+    parser = _OneLineParser(
+        prog=program,
+        description="Search the strategy dials of one firm for the highest cumulative profit over common seeds "
+                    "(Optuna TPE), then check the best dials against the preset on fresh seeds.",
+        epilog="Example: market-sim-optimise --firm focused --space focused --trials 30 --seeds 5 "
+               "(spaces: conf/search/*.yaml)")
+    parser.add_argument("--firm", default="focused", help="the firm whose strategy dials are searched")
+    parser.add_argument("--space", default="focused", help="a search space in conf/search/ or a YAML file's path")
+    parser.add_argument("--trials", type=int, default=30,
+                        help="trials the study should hold (a resumed study runs only the missing ones)")
+    parser.add_argument("--seeds", type=int, default=5,
+                        help="every trial runs seeds 0..N-1 (use at least 5 for a decision; 2 is a smoke test)")
+    parser.add_argument("--check-seeds", type=int, default=None,
+                        help="fresh seeds on which the best dials and the preset run again (default: --seeds)")
+    parser.add_argument("--objective", choices=optimise.OBJECTIVES, default="mean",
+                        help="score a trial by the mean profit over its seeds or by a lower quantile")
+    parser.add_argument("--quantile", type=float, default=0.2, help="the quantile of --objective quantile")
+    parser.add_argument("--workers", type=int, default=2, help="processes running the runs of a batch of trials")
+    parser.add_argument("--base", default="", help="the market: a scenario name or quoted overrides")
+    parser.add_argument("--out", type=Path, default=None, help="default: outputs/optimise/<date>_<time>")
+    parser.add_argument("--storage", type=Path, default=None,
+                        help="SQLite file that keeps the study, so an interrupted search can be resumed")
+    parser.add_argument("--study-name", default=None, help="the study's name in --storage (default: <firm>-<space>)")
+    parser.add_argument("--sampler-seed", type=int, default=0, help="seed of the TPE sampler")
+    parser.add_argument("--batch", type=int, default=optimise.BATCH,
+                        help="trials proposed together, whose runs share one pool of workers (part of what makes "
+                             "a search reproducible, with --sampler-seed)")
+    parser.add_argument("--save-as", default=None,
+                        help="also write the best strategy to conf/strategy/NAME.yaml (never overwrites a preset)")
+    args = parser.parse_args(argv)
+    check_seeds = args.seeds if args.check_seeds is None else args.check_seeds
+    for flag, value, least in (("--trials", args.trials, 1), ("--seeds", args.seeds, 2), ("--workers", args.workers, 1),
+                               ("--batch", args.batch, 1), ("--check-seeds", check_seeds, 2)):
+        if value < least:
+            fail(f"{flag}: must be >= {least}, got {value}", program)
+    saved = None
+    if args.save_as is not None:
+        if not args.save_as.isidentifier():
+            fail(f"--save-as: {args.save_as!r} is not a preset name (letters, digits and _)", program)
+        saved = optimise.STRATEGY_DIR / f"{args.save_as}.yaml"
+        if saved.exists():
+            fail(f"--save-as: {saved} exists; choose another name (presets are never overwritten)", program)
+    if args.storage is not None and not args.storage.parent.is_dir():
+        fail(f"--storage: no directory {args.storage.parent}", program)
+    base = _overrides(args.base)
+    try:
+        config = load_config(base)
+        if args.firm not in config.firms:
+            raise ConfigError(f"firm: unknown firm {args.firm!r}; allowed: {', '.join(sorted(config.firms))}")
+        search = optimise.Search(firm=args.firm, space=optimise.load_space(args.space), seeds=args.seeds,
+                                 objective=args.objective, quantile=args.quantile, market=" ".join(base))
+        optimise.check_space(search.space, config, args.firm)
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # one progress line per trial is ours
+        outcome = optimise.optimise(
+            config, search, args.trials, check_seeds=check_seeds, batch=args.batch, workers=args.workers,
+            sampler_seed=args.sampler_seed, storage=args.storage, study_name=args.study_name,
+            on_trial=lambda study, trial: print(optimise.progress_line(study, trial, args.trials), flush=True))
+    except Exception as error:
+        message = describe_bad_input(error)
+        if message is None:
+            raise
+        fail(message, program)
+    text = optimise.report(outcome)
+    print()
+    print(text)
+    out = args.out or Path("outputs/optimise") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(optimise.trials_table(outcome.study, search.space), out / "trials.parquet")
+    write_table(outcome.check, out / "check.parquet")
+    (out / "best_strategy.yaml").write_text(optimise.strategy_yaml(outcome))
+    (out / "report.md").write_text(text)
+    if saved is not None:
+        with saved.open("x") as stream:  # "x": never overwrite a preset written meanwhile
+            stream.write(optimise.strategy_yaml(outcome, args.save_as))
+        print(f"saved: {saved} (use firms.{args.firm}.strategy={args.save_as} with "
+              f"+strategy@strategies.{args.save_as}={args.save_as})")
+    print(f"results: {out}")
+
+
 if __name__ == "__main__":
     main()
