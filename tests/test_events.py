@@ -87,7 +87,7 @@ def test_a_segment_change_sets_its_price_sensitivity(compose):
     assert (model.population.price_sensitivity[~members] != 1.0).any()
 
 
-def test_a_segment_that_doubles_doubles_its_customers_revenue_and_share_of_the_market(compose):
+def test_a_segment_that_doubles_doubles_its_real_customers_and_grows_the_market(compose):
     grow = "events=[{kind: segment_change, segment: loyal_high_value, month: 7, size: 2.0}]"
     grown, same = (run_model(compose(*SMALL, *extra), 5) for extra in ((grow,), ()))
     segments = {name: run.segments.set_index(["step", "firm", "segment"]) for name, run in
