@@ -33,7 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim import compare
-from sim.compose import CONFIG_DIR, load_config, to_sim_config
+from sim.compose import CONFIG_DIR, expand_new_firms, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
 from sim.io import write_figure, write_results, write_table
 from sim.plots import comparison_figure, market_figure
@@ -186,6 +186,7 @@ def main() -> None:
     """Console entry point: run the Hydra app, turning bad input into exit code 2."""
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
+        sys.argv[1:] = expand_new_firms(sys.argv[1:])
         _app()
     except Exception as error:
         message = describe_bad_input(error)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.config import ConfigError, SimConfig, register_configs
@@ -51,6 +52,38 @@ def to_sim_config(cfg: DictConfig) -> SimConfig:
     return config
 
 
+def _override_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_override_value(item) for item in value) + "]"
+    return "null" if value is None else str(value)
+
+
+def expand_new_firms(overrides: Sequence[str]) -> list[str]:
+    """Turn ``+firms.NAME={strategy: focused, price: 0.75}`` into the overrides Hydra can apply.
+
+    OmegaConf cannot assign a plain dict to a new entry of a dict of typed
+    firms, so a firm written inline becomes the default starting profile
+    (``+firm@firms.NAME=focused``, ``conf/firm/``) plus one override per
+    field, each checked by the schema like any other value. Every other
+    override passes through unchanged.
+    """
+    parser = OverridesParser.create()
+    expanded: list[str] = []
+    for text in overrides:
+        if not (text.startswith("+firms.") and "={" in text):
+            expanded.append(text)
+            continue
+        override = parser.parse_override(text)
+        value = override.value()
+        name = override.key_or_group.removeprefix("firms.")
+        if not override.is_add() or not isinstance(value, dict) or "." in name:
+            expanded.append(text)
+            continue
+        expanded.append(f"+firm@firms.{name}=focused")
+        expanded += [f"firms.{name}.{key}={_override_value(item)}" for key, item in value.items()]
+    return expanded
+
+
 def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> SimConfig:
     """Compose ``conf/<config_name>.yaml`` with Hydra ``overrides`` into a validated config.
 
@@ -58,8 +91,9 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> S
     number of times (and inside a running Hydra app's worker).
     """
     register_configs()
+    overrides = expand_new_firms(overrides)
     already = GlobalHydra.instance().is_initialized()
     if already:
-        return to_sim_config(compose(config_name=config_name, overrides=list(overrides)))
+        return to_sim_config(compose(config_name=config_name, overrides=overrides))
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return to_sim_config(compose(config_name=config_name, overrides=list(overrides)))
+        return to_sim_config(compose(config_name=config_name, overrides=overrides))

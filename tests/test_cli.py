@@ -70,6 +70,7 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["events=[{kind: segment_change, segment: enthusiasts, month: 3}]"], "events[0].price_sensitivity"),
         (["firms.focused.initial_share=0.8", "firms.centric.initial_share=0.4"], "firms: initial_share"),
         (["+market.drfit=2"], "market.drfit: unknown key 'drfit'; did you mean drift?"),
+        (["+firms.lowcost={strategy: visionary}"], "firms.lowcost.strategy: unknown value 'visionary'"),
         (["+firms.focused.switch_to=centric"], "firms.focused.switch_to: unknown key"),
         (["firms.focusd.price=2"], "did you mean focused?"),
         (["market.wom.imitaton=1"], "did you mean imitation?"),

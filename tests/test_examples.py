@@ -40,3 +40,11 @@ def test_a_firm_can_be_added_from_the_command_line(compose, preset):
     assert config.firms["newcomer"].price == 0.75
     result = run_model(config, seed=1)
     assert "newcomer" in set(result.firms["firm"])
+
+
+def test_a_firm_written_inline_is_the_same_as_a_profile_plus_fields(compose):
+    inline = compose(*TINY, "+firms.lowcost={strategy: low_cost, price: 0.75, offering: [0.3, 0.6, 0.3, 0.2]}")
+    profile = compose(*TINY, "+firm@firms.lowcost=focused", "firms.lowcost.strategy=low_cost",
+                      "firms.lowcost.price=0.75", "firms.lowcost.offering=[0.3,0.6,0.3,0.2]")
+    assert inline == profile
+    assert inline.firms["lowcost"].offering == [0.3, 0.6, 0.3, 0.2] and inline.firms["lowcost"].price == 0.75
