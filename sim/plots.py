@@ -86,3 +86,85 @@ def comparison_figure(trajectories: pd.DataFrame, baseline: str, alternative: st
         axis.grid(alpha=0.3)
     axes[0].legend(loc="best", fontsize="x-small")
     return figure
+
+
+def _panels(count: int, width: float = 4.2) -> list:
+    figure = Figure(figsize=(width * count, 3.8), layout="constrained")
+    return [figure, *figure.subplots(1, count, squeeze=False)[0]]
+
+
+def interval_bars(summary: pd.DataFrame, panels: dict[str, str], group: str | None = None,
+                  series: str = "firm") -> Figure:
+    """One panel per outcome: a bar per ``series`` (and per ``group`` value, side by side) with its 95% interval.
+
+    ``summary`` has one row per (group,) series and outcome with columns
+    ``outcome``, ``mean``, ``low`` and ``high`` (:func:`sim.studies.intervals`);
+    ``panels`` maps the outcomes to draw to their titles.
+    """
+    figure, *axes = _panels(len(panels))
+    for (outcome, title), axis in zip(panels.items(), axes, strict=True):
+        rows = summary[summary["outcome"] == outcome]
+        groups = list(dict.fromkeys(rows[group])) if group else [None]
+        names = list(dict.fromkeys(rows[series]))
+        width = 0.8 / len(names)
+        for index, name in enumerate(names):
+            mine = rows[rows[series] == name]
+            if group:
+                mine = mine.set_index(group).reindex(groups).reset_index()
+            positions = [g + (index - (len(names) - 1) / 2) * width for g in range(len(groups))]
+            errors = [mine["mean"] - mine["low"], mine["high"] - mine["mean"]]
+            axis.bar(positions, mine["mean"], width, yerr=errors, capsize=3, label=str(name), color=f"C{index}")
+        axis.set_xticks(range(len(groups)), [str(g) for g in groups] if group else [""],
+                        rotation=30 if group else 0, ha="right" if group else "center")
+        axis.axhline(0, color="black", linewidth=0.6)
+        axis.set_title(title)
+        axis.grid(alpha=0.3, axis="y")
+    axes[0].legend(loc="best", fontsize="small")
+    return figure
+
+
+def interval_bands(summary: pd.DataFrame, x: str, panels: dict[str, str], series: str = "firm",
+                   x_label: str | None = None) -> Figure:
+    """One panel per outcome: a line per ``series`` against ``x`` with its 95% interval as a band.
+
+    ``summary`` is as for :func:`interval_bars`, with a numeric ``x`` column.
+    """
+    figure, *axes = _panels(len(panels))
+    for (outcome, title), axis in zip(panels.items(), axes, strict=True):
+        rows = summary[summary["outcome"] == outcome].sort_values(x)
+        for index, (name, mine) in enumerate(rows.groupby(series, sort=False)):
+            axis.plot(mine[x], mine["mean"], marker="o", color=f"C{index}", label=str(name))
+            axis.fill_between(mine[x], mine["low"], mine["high"], color=f"C{index}", alpha=0.2)
+        axis.axhline(0, color="black", linewidth=0.6)
+        axis.set_xlabel(x_label or x)
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+        axis.legend(loc="best", fontsize="small")
+    return figure
+
+
+def sensitivity_figure(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: str) -> Figure:
+    """Morris mu* (with its confidence) beside sigma per parameter; Sobol S1 and ST with their confidence.
+
+    ``morris`` and ``sobol`` are the tables of :mod:`sim.sensitivity`, one
+    row per parameter, most influential first.
+    """
+    figure, left, right = _panels(2, width=6.5)
+    steps = range(len(morris))
+    left.barh([s - 0.2 for s in steps], morris["mu_star"], 0.4, xerr=morris["mu_star_conf"], capsize=3,
+              label="mu* (95% conf.)")
+    left.barh([s + 0.2 for s in steps], morris["sigma"], 0.4, label="sigma")
+    left.set_yticks(list(steps), morris["parameter"])
+    left.invert_yaxis()
+    left.set_title(f"Morris screening: {outcome}")
+    steps = range(len(sobol))
+    right.barh([s - 0.2 for s in steps], sobol["S1"], 0.4, xerr=sobol["S1_conf"], capsize=3, label="S1")
+    right.barh([s + 0.2 for s in steps], sobol["ST"], 0.4, xerr=sobol["ST_conf"], capsize=3, label="ST")
+    right.set_yticks(list(steps), sobol["parameter"])
+    right.invert_yaxis()
+    right.set_title("Sobol indices (95% conf.)")
+    for axis in (left, right):
+        axis.axvline(0, color="black", linewidth=0.6)
+        axis.grid(alpha=0.3, axis="x")
+        axis.legend(loc="best", fontsize="small")
+    return figure

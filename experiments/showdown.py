@@ -1,0 +1,80 @@
+"""Strategy showdown: the default market's three firms over many seeds, every headline with its interval.
+
+Question: over 30 replications of the default market (focused, centric and
+obsessed firms that start identical but for their strategy), which firm ends
+ahead on each headline (cumulative profit, annual retention, final customer
+equity, NPS, final share), by how much, and how often, seed by seed?
+
+Expected (domain brief, README): centric earns the most (lasting loyalty and
+profit), focused wins on share and the first year, obsessed is liked but
+costly; the brief expects obsessed to be rated highest.
+
+What the run showed (``python experiments/showdown.py``, 30 seeds, default
+market, 95% intervals): RESULTS_PENDING
+
+Usage: ``.venv/bin/python experiments/showdown.py [--seeds 30] [--workers 2] [--out DIR] [overrides ...]``.
+Writes ``runs.parquet`` (per seed and firm), ``firms.parquet`` (mean and
+interval per firm and headline), ``pairs.parquet`` (paired differences
+between every two firms), ``figure.png`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+
+from sim import studies
+from sim.plots import interval_bars
+from sim.replicate import replicate
+
+STUDY = "showdown"
+
+
+def report(firms: pd.DataFrame, pairs: pd.DataFrame, seeds: int) -> str:
+    """Per-firm headlines with intervals, one sentence per pair of firms, and every paired difference."""
+    wide = firms.assign(cell=[studies.interval_text(r.mean, r.low, r.high, studies.HEADLINES[r.outcome][1])
+                              for r in firms.itertuples()])
+    table = wide.pivot(index="firm", columns="outcome", values="cell").reindex(
+        index=list(dict.fromkeys(firms["firm"])), columns=list(studies.HEADLINES))
+    table.columns = [studies.HEADLINES[name][0] for name in table.columns]
+    lines = [f"# Strategy showdown over {seeds} seeds (mean [95% interval])", "",
+             studies.markdown(table.reset_index()), ""]
+    profit = pairs[pairs["outcome"] == "cumulative_profit"]
+    for row in profit.itertuples():
+        lines.append(f"- {row.first} beats {row.second} on cumulative profit in {row.ahead} of {row.seeds} seeds: "
+                     f"{studies.interval_text(row.mean, row.low, row.high, studies.signed_money)} "
+                     f"({studies.verdict(row.low, row.high, row.first, row.second)}).")
+    shown = pairs.assign(
+        pair=pairs["first"] + " - " + pairs["second"],
+        headline=[studies.HEADLINES[name][0] for name in pairs["outcome"]],
+        difference=[studies.interval_text(r.mean, r.low, r.high, studies.DIFFERENCES[r.outcome])
+                    for r in pairs.itertuples()],
+        ahead=[f"{r.ahead}/{r.seeds}" for r in pairs.itertuples()],
+        verdict=[studies.verdict(r.low, r.high, r.first, r.second) for r in pairs.itertuples()])
+    lines += ["", "## Paired differences (same seeds)", "",
+              studies.markdown(shown[["pair", "headline", "difference", "ahead", "verdict"]])]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Replicate the market, summarise each firm, pair every two firms, print and write the report."""
+    args = studies.parser(__doc__, seeds=30).parse_args()
+    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    config = studies.compose(STUDY, args.overrides)
+    runs = replicate(config, range(args.seeds), workers=args.workers)
+    outcomes = list(studies.HEADLINES)
+    firms = studies.intervals(runs, ["firm"], outcomes)
+    order = runs.groupby("firm", sort=False)["cumulative_profit"].mean().sort_values(ascending=False).index
+    pairs = pd.concat([studies.paired_differences(runs, first, second, outcomes)
+                       for first, second in combinations(order, 2)], ignore_index=True)
+    text = report(firms, pairs, args.seeds)
+    print(text)
+    out = studies.output_dir(STUDY, args.out)
+    figure = interval_bars(firms, {name: label for name, (label, _) in studies.HEADLINES.items()})
+    studies.write(out, {"runs": runs, "firms": firms, "pairs": pairs}, figure, text)
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
