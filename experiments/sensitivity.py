@@ -1,0 +1,101 @@
+"""Global sensitivity of an outcome to market and segment parameters: Morris screening, then Sobol indices.
+
+Question: which assumptions about the market move the centric firm's profit
+edge over the focused firm (or any firm's headline) the most, alone and
+through interactions, when all of them vary together over plausible ranges?
+
+Usage: ``.venv/bin/python experiments/sensitivity.py [--param PATH=LOW:HIGH ...]
+[--outcome centric-focused.cumulative_profit] [--trajectories 10] [--sobol-n 64] [--top 4] [--seeds 1]
+[--seed 0] [--workers 2] [--out DIR] [overrides ...]``; e.g. ``--param market.drift=0:3 --param
+segments.*.spend=0.8:1.2`` (``segments.*``/``firms.*`` bounds are factors on each base value). Without
+``--param`` the default list of :data:`sim.sensitivity.DEFAULT_FACTORS` is used. Trailing Hydra overrides
+apply to every run (``market.customers=2000 market.steps=60`` for a quick look).
+
+Morris runs ``trajectories x (parameters + 1)`` samples, Sobol ``sobol-n x
+(top + 2)``, each over ``--seeds`` common seeds (0..N-1, the same for every
+sample: common random numbers). Prints the Morris table (mu*, sigma, mu*_conf)
+and the Sobol table (S1, ST with 95% confidence); writes ``morris.parquet``,
+``sobol.parquet``, ``morris_samples.parquet``, ``sobol_samples.parquet``
+(each sample's parameter values and outcome), ``figure.png`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from sim import sensitivity, studies
+from sim.cli import fail
+from sim.config import ConfigError
+from sim.plots import sensitivity_figure
+
+STUDY = "sensitivity"
+
+
+def _arguments() -> argparse.Namespace:
+    parser = studies.parser(__doc__, seeds=1)
+    parser.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
+                        help="a parameter and its bounds (repeat; default: the built-in list)")
+    parser.add_argument("--outcome", default="centric-focused.cumulative_profit",
+                        help="FIRM.HEADLINE or FIRM-FIRM.HEADLINE (default centric-focused.cumulative_profit)")
+    parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    parser.add_argument("--sobol-n", type=int, default=64, help="Sobol base sample size, a power of 2 (default 64)")
+    parser.add_argument("--top", type=int, default=4, help="parameters by Morris mu* that Sobol studies (default 4)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Morris and Sobol samples (default 0)")
+    return parser.parse_args()
+
+
+MONEY = ("cumulative_profit", "first_year_profit", "final_customer_equity")
+
+
+def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Outcome, runs: int, seeds: int) -> str:
+    """The Morris and Sobol tables in markdown (effects of money outcomes in millions)."""
+    number = studies.money if outcome.headline in MONEY else "{:,.4g}".format
+    shown = morris.assign(bounds=[f"{r.low:g} .. {r.high:g}" for r in morris.itertuples()])
+    shown = shown[["parameter", "bounds", "mu", "mu_star", "sigma", "mu_star_conf"]].rename(
+        columns={"mu_star": "mu*", "mu_star_conf": "mu*_conf"})
+    for column in ("mu", "mu*", "sigma", "mu*_conf"):
+        shown[column] = shown[column].map(number)
+    indices = sobol.assign(**{name: [f"{r[name]:.3f} ± {r[name + '_conf']:.3f}" for _, r in sobol.iterrows()]
+                              for name in ("S1", "ST")})[["parameter", "S1", "ST"]]
+    return "\n".join([f"# Global sensitivity of {outcome.label} ({runs} runs, {seeds} common seed(s) per sample)", "",
+                      "## Morris screening (by mu*; ranges are values, or factors for segments.*/firms.*)", "",
+                      studies.markdown(shown), "", "## Sobol indices of the top parameters by mu* (95% confidence)",
+                      "", studies.markdown(indices), "",
+                      "mu*: mean absolute elementary effect (influence); sigma: spread of the effects (interaction "
+                      "or non-linearity). S1: share of the outcome's variance due to the parameter alone; ST: "
+                      "including its interactions; other parameters at the base values."])
+
+
+def main() -> None:
+    """Check the parameters, screen them, run Sobol on the top ones, print and write the report."""
+    args = _arguments()
+    try:
+        for name in ("trajectories", "seeds", "top"):
+            if getattr(args, name) < (2 if name == "trajectories" else 1):
+                raise ConfigError(f"--{name}: too small, got {getattr(args, name)}")
+        if args.sobol_n < 2:
+            raise ConfigError(f"--sobol-n: must be >= 2, got {args.sobol_n}")
+        factors = [sensitivity.parse_factor(text) for text in args.param] or list(sensitivity.DEFAULT_FACTORS)
+        outcome = sensitivity.parse_outcome(args.outcome)
+        base = studies.compose(STUDY, ["output.tenures=false", *args.overrides])
+        sensitivity.check(base, factors, outcome)
+    except ConfigError as error:
+        fail(str(error), STUDY)
+    seeds = range(args.seeds)
+    morris_samples, morris = sensitivity.morris(base, factors, outcome, args.trajectories, seeds, args.workers,
+                                                args.seed)
+    top = [next(f for f in factors if f.path == path) for path in morris["parameter"].head(args.top)]
+    sobol_samples, sobol = sensitivity.sobol(base, top, outcome, args.sobol_n, seeds, args.workers, args.seed)
+    runs = (len(morris_samples) + len(sobol_samples)) * args.seeds
+    text = report(morris, sobol, outcome, runs, args.seeds)
+    print(text)
+    out = studies.output_dir(STUDY, args.out)
+    studies.write(out, {"morris": morris, "sobol": sobol, "morris_samples": morris_samples,
+                        "sobol_samples": sobol_samples}, sensitivity_figure(morris, sobol, outcome.label), text)
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
