@@ -13,6 +13,8 @@ import logging
 import os
 import shlex
 import sys
+import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -24,26 +26,25 @@ import hydra
 import pandas as pd
 import yaml
 from hydra import compose
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from hydra.types import RunMode
+from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim import compare
+from sim import compare, jobs
 from sim.compose import CONFIG_DIR, expand_new_firms, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
 from sim.io import write_figure, write_results, write_table
 from sim.plots import comparison_figure, market_figure
 from sim.run import RunResult, run_model
+from sim.sweep import job_overrides
 
 log = logging.getLogger(__name__)
 
 BAD_INPUT_EXIT = 2
 GLOBAL_GROUPS = ("scenario",)  # groups whose files change the whole config (package _global_)
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 TABLE_COLUMNS = {  # summary field: (heading, format)
     "firm": ("firm", "{}"),
     "strategy": ("strategy", "{}"),
@@ -82,12 +83,8 @@ class ValidateOnStart(Callback):
         sweepers choose values as they go, so only the base config is checked.
         """
         self._validate(config)
-        if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
-            return
-        parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
-        for batch in BasicSweeper.split_arguments(parsed, None):
-            for job_overrides in batch:
-                self._validate(compose(config_name=config.hydra.job.config_name, overrides=list(job_overrides)))
+        for overrides in job_overrides(config) or []:
+            self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
 
     @staticmethod
     def _validate(config: DictConfig) -> None:
@@ -119,9 +116,27 @@ def execute(config: SimConfig, directory: Path) -> RunResult:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
-    config = to_sim_config(cfg)
-    directory = Path(HydraConfig.get().runtime.output_dir)
-    result = execute(config, directory)
+    """One job: skip it if complete, else run, write, record; in a sweep, a job that raises is recorded failed."""
+    hydra_config = HydraConfig.get()
+    directory = Path(hydra_config.runtime.output_dir)
+    if jobs.is_complete(directory):
+        print(f"already complete: {directory}")
+        return
+    started, clock = jobs.now(), time.perf_counter()
+    overrides = list(hydra_config.overrides.task)
+    try:
+        config = to_sim_config(cfg)
+        result = execute(config, directory)
+    except Exception as error:
+        if hydra_config.mode != RunMode.MULTIRUN:
+            raise
+        jobs.record(directory, status="failed", overrides=overrides, seed=cfg.get("seed"), started=started,
+                    wall_time=time.perf_counter() - clock, error=f"{type(error).__name__}: {error}")
+        (directory / "error.txt").write_text(traceback.format_exc())
+        log.error("job %s failed: %s: %s", directory.name, type(error).__name__, error)
+        return
+    jobs.record(directory, status="complete", overrides=overrides, seed=config.seed, started=started,
+                wall_time=time.perf_counter() - clock)
     print(summary_table(result))
     print(f"results: {directory} ({result.summary['wall_time_seconds']:.2f} s)")
 

@@ -6,6 +6,7 @@ strings a user types after ``market-sim``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from difflib import get_close_matches
@@ -19,6 +20,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 from sim.config import ConfigError, SimConfig, register_configs
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+# ${pid:} in run and sweep folder names; cached like Hydra's ${now:...}, so a sweep's jobs share the driver's value
+OmegaConf.register_new_resolver("pid", os.getpid, use_cache=True, replace=True)
 
 
 def _check_known_keys(node: object, path: str) -> None:

@@ -30,6 +30,11 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
+    _atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
 def _strict_json(value: object) -> object:
     """Replace NaN and infinities (undefined figures) by ``None``, written as JSON ``null``."""
     if isinstance(value, dict):
@@ -63,7 +68,7 @@ def write_results(result: RunResult, directory: Path, tenures: bool = True) -> l
         written.append(path)
     summary_path = directory / "summary.json"
     text = json.dumps(_strict_json(result.summary), indent=2, allow_nan=False) + "\n"
-    _atomic_write(summary_path, lambda tmp: tmp.write_text(text))
+    atomic_write_text(summary_path, text)
     written.append(summary_path)
     return written
 

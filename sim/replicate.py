@@ -10,13 +10,12 @@ of many configurations (convergence, robustness) hand all their runs to
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import stats
 
 from sim.config import SimConfig
@@ -45,13 +44,14 @@ def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
 
 
 def map_jobs(task: Callable[[SimConfig, int], T], jobs: Sequence[tuple[SimConfig, int]], workers: int = 1) -> list[T]:
-    """``task(config, seed)`` for every ``(config, seed)`` job, in job order, on ``workers`` processes in one pool.
+    """``task(config, seed)`` for every ``(config, seed)`` job, in job order, on ``workers`` processes.
 
-    ``task`` must be a module-level function (it is sent to the workers).
+    The processes are joblib's (loky), the engine of Hydra's joblib launcher,
+    so a plain script or a notebook needs no ``__main__`` guard and results
+    do not depend on ``workers``.
     """
     if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(task, [job[0] for job in jobs], [job[1] for job in jobs]))
+        return Parallel(n_jobs=workers, backend="loky")(delayed(task)(config, seed) for config, seed in jobs)
     return [task(config, seed) for config, seed in jobs]
 
 

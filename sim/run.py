@@ -40,14 +40,15 @@ class RunResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+def versions() -> dict[str, str]:
+    """Python and package versions behind a run (recorded with its results)."""
+    found = {"python": platform.python_version()}
     for package in PACKAGES:
         try:
-            versions[package] = metadata.version(package)
+            found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
-            versions[package] = "unknown"
-    return versions
+            found[package] = "unknown"
+    return found
 
 
 def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
@@ -123,7 +124,7 @@ def run_model(config: SimConfig, seed: int | None = None) -> RunResult:
             for event in config.events
         ],
         "wall_time_seconds": wall_time,
-        "versions": _versions(),
+        "versions": versions(),
         "firms": _firm_summary(tables["firms"], tables["segments"], config.market.steps_per_year),
     }
     return RunResult(summary=summary, **tables)
