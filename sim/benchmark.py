@@ -1,11 +1,17 @@
-"""``make bench``: speed and memory of one run against the project's targets.
+"""``make bench``: speed and memory of one run and of sweeps against the project's targets.
 
-Each case runs in a fresh single-threaded process so its peak memory is its
-own: the default market (target under 2 s) and 100,000 customers for 120 steps
-(target under 20 s and under 2 GB); ``--million`` adds 1,000,000 simulated
-customers for 120 steps (target under 300 s and under 8 GB; a few minutes, so
-not run by default). Prints customer-steps per second and peak memory; exits 1
-if a target is missed.
+Each run case runs in a fresh single-threaded process so its peak memory is
+its own: the default market (target under 2 s) and 100,000 customers for 120
+steps (target under 20 s and under 2 GB); ``--million`` adds 1,000,000
+simulated customers for 120 steps (target under 300 s and under 8 GB; a few
+minutes, so not run by default). Prints customer-steps per second and peak
+memory.
+
+Sweep cases run ``market-sim -m`` on Hydra's joblib launcher as a user
+would: a 90-run showdown of the default market on 2 workers (target under
+3 minutes), and the same 30-run sweep on 1 and on 2 workers (target: at
+least 1.7 times faster on 2). ``--no-sweeps`` skips them. Exits 1 if any
+target is missed.
 """
 
 from __future__ import annotations
@@ -13,11 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -52,11 +61,37 @@ def _measure(overrides: tuple[str, ...]) -> tuple[float, int, float]:
     return seconds, config.market.customers * config.market.steps, peak_mb
 
 
+MARKET_SIM = Path(sys.executable).with_name("market-sim")
+
+
+def _sweep_seconds(runs: int, workers: int) -> float:
+    """Wall time of ``market-sim -m`` over ``runs`` seeds of the default market on ``workers`` joblib workers."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        subprocess.run([str(MARKET_SIM), "-m", "hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}",
+                        f"seed=range(0,{runs})", f"hydra.sweep.dir={folder}/sweep"],
+                       cwd=folder, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+
+def sweep_cases() -> bool:
+    """Time the showdown sweep and the speed-up from 1 to 2 workers; print them; whether both met their targets."""
+    showdown = _sweep_seconds(90, 2)
+    one, two = _sweep_seconds(30, 1), _sweep_seconds(30, 2)
+    showdown_ok, speedup_ok = showdown < 180.0, one / two >= 1.7
+    print(f"{'sweep: 90 default runs, 2 workers':34} {showdown:8.1f} {180.0:7.1f} {90 / showdown:13.2f} runs/s"
+          f"{'':10} {'ok' if showdown_ok else 'MISSED'}")
+    print(f"{'sweep: 30 runs, 1 -> 2 workers':34} {one:8.1f} -> {two:.1f} s: {one / two:.2f}x (target 1.70x)"
+          f"{'':8} {'ok' if speedup_ok else 'MISSED'}")
+    return showdown_ok and speedup_ok
+
+
 def main() -> None:
     """Run every case and print a table of results against targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the fastest counts")
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 customers (once)")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweep cases (about 3 minutes)")
     args = parser.parse_args()
     for variable in THREAD_VARIABLES:
         os.environ[variable] = "1"
@@ -74,6 +109,8 @@ def main() -> None:
         failed |= not ok
         print(f"{case.name:34} {seconds:8.2f} {case.max_seconds:7.1f} {customer_steps / seconds:13,.0f} "
               f"{peak_mb:8.0f} {case.max_memory_mb:7.0f}  {'ok' if ok else 'MISSED'}")
+    if not args.no_sweeps:
+        failed |= not sweep_cases()
     sys.exit(1 if failed else 0)
 
 
