@@ -82,3 +82,88 @@ def test_a_ratio_interval_resamples_seeds_in_pairs():
     assert studies.ratio_interval(numerator, denominator) == (2.0, 2.0, 2.0)  # every resample has ratio 2
     ratio, low, high = studies.ratio_interval(np.array([1.0, 3.0, 2.0, 6.0]), denominator)
     assert ratio == pytest.approx(1.2) and low < ratio < high
+
+
+@pytest.fixture(scope="module")
+def volatility(tmp_path_factory):
+    out = tmp_path_factory.mktemp("volatility")
+    done = run_study("volatility", out, "--drifts", "0,2")
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def test_the_volatility_edge_is_the_paired_difference_at_each_drift(volatility):
+    out, stdout = volatility
+    assert {p.name for p in out.iterdir()} == {"runs.parquet", "firms.parquet", "edge.parquet", "figure.png",
+                                               "report.md"}
+    runs = pd.read_parquet(out / "runs.parquet")
+    edge = pd.read_parquet(out / "edge.parquet")
+    profit = edge[edge["outcome"] == "cumulative_profit"].set_index("drift")
+    assert sorted(profit.index) == [0.0, 2.0]
+    for drift, rows in runs.groupby("drift"):
+        wide = rows.pivot(index="seed", columns="firm", values="cumulative_profit")
+        difference = wide["centric"] - wide["focused"]
+        assert profit.loc[drift, "mean"] == pytest.approx(difference.mean())
+        assert profit.loc[drift, "ahead"] == int((difference > 0).sum())
+        verdict = studies.verdict(profit.loc[drift, "low"], profit.loc[drift, "high"], "centric", "focused")
+        assert (f"| {drift:g} | {studies.signed_money(difference.mean())} [" in stdout
+                and f"| {profit.loc[drift, 'ahead']}/{SEEDS} | {verdict} |" in stdout)
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory):
+    out = tmp_path_factory.mktemp("topology")
+    done = run_study("topology", out, "--networks", "small_world,fully_mixed")
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def test_the_topology_study_compares_firms_per_network_on_common_seeds(topology):
+    out, stdout = topology
+    assert {p.name for p in out.iterdir()} == {"runs.parquet", "firms.parquet", "pairs.parquet", "shift.parquet",
+                                               "figure.png", "report.md"}
+    runs = pd.read_parquet(out / "runs.parquet")
+    pairs = pd.read_parquet(out / "pairs.parquet")
+    shift = pd.read_parquet(out / "shift.parquet").set_index("network")
+    edges = {network: rows.pivot(index="seed", columns="firm", values="cumulative_profit").eval("centric - focused")
+             for network, rows in runs.groupby("network")}
+    for row in pairs[pairs["outcome"] == "cumulative_profit"].itertuples():
+        assert row.mean == pytest.approx(edges[row.network].mean())
+        assert row.ahead == int((edges[row.network] > 0).sum())
+    assert shift.loc["small_world", "mean"] == 0.0
+    assert shift.loc["fully_mixed", "mean"] == pytest.approx((edges["fully_mixed"] - edges["small_world"]).mean())
+    for network, rows in runs.groupby("network"):
+        order = rows.groupby("firm")["cumulative_profit"].mean().sort_values(ascending=False).index
+        assert " > ".join(order) in next(line for line in stdout.splitlines() if line.startswith(f"| {network} |"))
+
+
+@pytest.fixture(scope="module")
+def retention(tmp_path_factory):
+    out = tmp_path_factory.mktemp("retention")
+    done = run_study("retention", out)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def test_retention_effects_are_paired_with_the_twin_market(retention):
+    out, stdout = retention
+    assert {p.name for p in out.iterdir()} == {"runs.parquet", "effects.parquet", "figure.png", "report.md"}
+    runs = pd.read_parquet(out / "runs.parquet")
+    effects = pd.read_parquet(out / "effects.parquet")
+    segments = ["price_first", "busy_solution_seekers", "enthusiasts", "loyal_high_value"]
+    assert list(dict.fromkeys(runs["config"])) == ["twin", *segments, "every segment"]
+    assert (runs.groupby("config")["seed"].apply(lambda s: sorted(set(s))) == [list(range(SEEDS))] * 6).all()
+    assert len(effects) == 5 * 2  # every intervention, for the focused and the centric firm
+    indexed = runs.set_index(["config", "firm", "seed"]).sort_index()
+    for row in effects.itertuples():
+        twin, changed = indexed.loc[("twin", row.firm)], indexed.loc[(row.intervention, row.firm)]
+        points = 100 * (changed["annual_retention"] - twin["annual_retention"])
+        percent = 100 * (changed["cumulative_profit"] - twin["cumulative_profit"]) / abs(
+            twin["cumulative_profit"].mean())
+        assert row.firm_points == pytest.approx(points.mean())
+        assert row.profit_percent == pytest.approx(percent.mean())
+        assert row.per_5_points == pytest.approx(5 * percent.mean() / points.mean())
+        if row.intervention != "every segment":
+            column = f"retention_{row.intervention}"
+            assert row.segment_points == pytest.approx((100 * (changed[column] ** 12 - twin[column] ** 12)).mean())
+    assert "profit per 5 pts of firm retention" in stdout

@@ -1,0 +1,116 @@
+"""Network topology: each firm's headlines under the five word-of-mouth networks, and how the verdict changes.
+
+Question: word of mouth runs over a contact network (``network=``
+small_world, the default; scale_free; random; homophilous, segments as
+blocks; fully_mixed, everyone hears everyone). Does the shape of who talks to
+whom change which strategy wins, and by how much?
+
+Expected (domain brief, README, ODD 7.2): sparse networks slow diffusion
+(Bass docking), so the network should change the pace of growth, and firms
+whose customers talk well of them (centric, obsessed) should gain most where
+talk travels furthest (fully mixed, scale-free hubs); homophily keeps talk
+inside segments, which favours a firm that serves one segment well. The
+verdict (centric out-earns focused) is expected to hold on every network.
+
+What the run showed (``python experiments/topology.py``, 10 seeds per network,
+default market, 95% intervals): RESULTS_PENDING
+
+Usage: ``.venv/bin/python experiments/topology.py [--networks small_world,scale_free,...] [--seeds 10] [--workers 2]
+[--out DIR] [overrides ...]``. Every network runs the same seeds. Writes ``runs.parquet``,
+``firms.parquet`` (per network, firm and headline), ``pairs.parquet``
+(centric minus focused per network, paired), ``shift.parquet`` (each
+network's centric-minus-focused edge minus the default network's, paired),
+``figure.png`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim import studies
+from sim.config import NETWORK_KINDS
+from sim.plots import interval_bars
+from sim.replicate import mean_ci, paired, replicate_many
+
+STUDY = "topology"
+FIRST, SECOND = "centric", "focused"
+OUTCOMES = ("cumulative_profit", "annual_retention", "common_nps", "final_share")
+
+
+def edge_shift(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Each network's centric-minus-focused profit edge minus the ``reference`` network's, seed by seed."""
+    edges = {network: paired(rows, "cumulative_profit", FIRST, SECOND)
+             for network, rows in runs.groupby("network", sort=False)}
+    rows = []
+    for network, edge in edges.items():
+        interval = mean_ci((edge - edges[reference]).dropna())
+        rows.append({"network": network, "mean": interval.mean, "low": interval.low, "high": interval.high})
+    return pd.DataFrame(rows)
+
+
+def report(firms: pd.DataFrame, pairs: pd.DataFrame, shift: pd.DataFrame, reference: str, seeds: int) -> str:
+    """Per network: each firm's profit, the paired edge and verdict, the winner order, and the shift in the edge."""
+    profit = firms[firms["outcome"] == "cumulative_profit"]
+    edge = pairs[pairs["outcome"] == "cumulative_profit"].set_index("network")
+    rows = []
+    for network, mine in profit.groupby("network", sort=False):
+        row = {"network": network}
+        row.update({f"{r.firm} profit": studies.interval_text(r.mean, r.low, r.high, studies.money)
+                    for r in mine.itertuples()})
+        best = edge.loc[network]
+        row[f"{FIRST} - {SECOND}"] = studies.interval_text(best["mean"], best["low"], best["high"],
+                                                           studies.signed_money)
+        row["ahead"] = f"{best['ahead']}/{best['seeds']}"
+        row["verdict"] = studies.verdict(best["low"], best["high"], FIRST, SECOND)
+        row["order"] = " > ".join(mine.sort_values("mean", ascending=False)["firm"])
+        shifted = shift.set_index("network").loc[network]
+        row[f"edge vs {reference}"] = ("-" if network == reference else studies.interval_text(
+            shifted["mean"], shifted["low"], shifted["high"], studies.signed_money))
+        rows.append(row)
+    others = pairs[pairs["outcome"] != "cumulative_profit"]
+    shown = pd.DataFrame({
+        "network": others["network"],
+        "headline": [studies.HEADLINES[name][0] for name in others["outcome"]],
+        f"{FIRST} - {SECOND}": [studies.interval_text(r.mean, r.low, r.high, studies.DIFFERENCES[r.outcome])
+                                for r in others.itertuples()],
+        "ahead": [f"{r.ahead}/{r.seeds}" for r in others.itertuples()],
+    })
+    levels = firms[firms["outcome"] != "cumulative_profit"]
+    per_firm = pd.DataFrame({
+        "network": levels["network"], "firm": levels["firm"],
+        "headline": [studies.HEADLINES[name][0] for name in levels["outcome"]],
+        "mean [95% interval]": [studies.interval_text(r.mean, r.low, r.high, studies.HEADLINES[r.outcome][1])
+                                for r in levels.itertuples()],
+    })
+    return "\n".join([f"# Network topology: cumulative profit per firm and network ({seeds} seeds each, "
+                      "95% intervals; edges paired on common seeds)", "", studies.markdown(pd.DataFrame(rows)), "",
+                      f"## {FIRST} minus {SECOND}, other headlines", "", studies.markdown(shown), "",
+                      "## Each firm's other headlines", "", studies.markdown(per_firm)])
+
+
+def main() -> None:
+    """Run every network on the same seeds, summarise per firm, pair the two firms, print and write the report."""
+    parser = studies.parser(__doc__, seeds=10)
+    parser.add_argument("--networks", type=lambda text: text.split(","), default=list(NETWORK_KINDS),
+                        help=f"network presets, comma-separated (default: {','.join(NETWORK_KINDS)}); the first "
+                        "is the reference")
+    args = parser.parse_args()
+    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    configs = {network: studies.compose(STUDY, [*args.overrides, f"network={network}"])
+               for network in dict.fromkeys(args.networks)}
+    studies.require_firms(STUDY, next(iter(configs.values())), [FIRST, SECOND])
+    runs = replicate_many(configs, range(args.seeds), args.workers).rename(columns={"config": "network"})
+    firms = studies.intervals(runs, ["network", "firm"], OUTCOMES)
+    pairs = studies.paired_differences(runs, FIRST, SECOND, OUTCOMES, by=["network"])
+    reference = next(iter(configs))
+    shift = edge_shift(runs, reference)
+    text = report(firms, pairs, shift, reference, args.seeds)
+    print(text)
+    out = studies.output_dir(STUDY, args.out)
+    figure = interval_bars(firms, {name: studies.HEADLINES[name][0] for name in OUTCOMES}, group="network")
+    studies.write(out, {"runs": runs, "firms": firms, "pairs": pairs, "shift": shift}, figure, text)
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()
