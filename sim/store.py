@@ -180,26 +180,42 @@ FROM per_firm p LEFT JOIN retention t USING (job, firm)
 """
 
 
-def build(sweep: Path) -> Store:
-    """Build or update ``SWEEP_DIR/results.duckdb`` from the job directories of ``sweep``.
+@dataclass(frozen=True)
+class Plan:
+    """What a store of a sweep will hold, read from the job directories before anything is written."""
 
-    ``runs`` lists every job directory (complete, failed or pending); the
-    views read only the files of complete jobs. Raises :class:`StoreError`
-    before writing anything when ``sweep`` is not a directory or holds no
-    complete job.
+    sweep: Path
+    states: list[jobs.JobState]
+    runs: pd.DataFrame
+    swept: tuple[str, ...]
+
+
+def plan(sweep: Path) -> Plan:
+    """Read the job directories of ``sweep``; raise :class:`StoreError` if it is not a directory or no job is complete.
+
+    Kept apart from :func:`write` so that a caller can check its own input
+    against the swept parameters before any file is written.
     """
     sweep = Path(sweep)
     if not sweep.is_dir():
         raise StoreError(f"{sweep} is not a directory")
     states = jobs.scan(sweep)
-    complete = [state.directory for state in states if state.status == "complete"]
-    if not complete:
+    if not any(state.status == "complete" for state in states):
         raise StoreError(f"{sweep} holds no complete job ({len(states)} job directories)")
     runs, swept = runs_frame(states)
-    path = sweep / DATABASE
+    return Plan(sweep, states, runs, swept)
+
+
+def write(planned: Plan) -> Store:
+    """Create or update ``SWEEP_DIR/results.duckdb``: ``runs`` lists every job, the views read complete jobs only.
+
+    Tables and views of other names that a researcher added are kept.
+    """
+    complete = [state.directory for state in planned.states if state.status == "complete"]
+    path = planned.sweep / DATABASE
     with duckdb.connect(str(path)) as connection:
         connection.execute("BEGIN TRANSACTION")
-        connection.register("runs_frame", runs)
+        connection.register("runs_frame", planned.runs)
         connection.execute("CREATE OR REPLACE TABLE runs AS SELECT * REPLACE ("
                            + ", ".join(f"CAST({column} AS VARCHAR) AS {column}" for column in TEXT_COLUMNS)
                            + ") FROM runs_frame ORDER BY job")
@@ -213,12 +229,18 @@ def build(sweep: Path) -> Store:
                 connection.execute(f"DROP VIEW IF EXISTS {name}")
         connection.execute(OUTCOMES_VIEW)
         connection.execute("COMMIT")
-    statuses = [state.status for state in states]
-    return Store(path, swept, statuses.count("complete"), statuses.count("failed"), statuses.count("pending"))
+    statuses = [state.status for state in planned.states]
+    return Store(path, planned.swept, statuses.count("complete"), statuses.count("failed"), statuses.count("pending"))
 
 
-def job_files(connection: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> list[Path]:
-    """The ``table`` Parquet files of the complete jobs in ``runs`` that satisfy the SQL condition ``where``."""
-    rows = connection.execute(f"SELECT directory FROM runs WHERE status = 'complete' AND ({where}) ORDER BY job")
-    return [Path(directory) / f"{table}.parquet" for (directory,) in rows.fetchall()
+def build(sweep: Path) -> Store:
+    """Build or update the store of ``sweep`` (:func:`plan`, then :func:`write`)."""
+    return write(plan(sweep))
+
+
+def job_files(connection: duckdb.DuckDBPyConnection, table: str, config: str | None = None) -> list[Path]:
+    """The ``table`` Parquet files of the complete jobs in ``runs`` (of one configuration, if ``config`` is given)."""
+    rows = connection.execute("SELECT directory FROM runs WHERE status = 'complete' AND ($config IS NULL OR "
+                              "config = $config) ORDER BY job", {"config": config}).fetchall()
+    return [Path(directory) / f"{table}.parquet" for (directory,) in rows
             if (Path(directory) / f"{table}.parquet").exists()]
