@@ -16,8 +16,10 @@ DuckDB by firm, segment, duration and outcome.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -249,14 +251,21 @@ def survival_figure(estimates: Sequence[tuple[str, pd.DataFrame, pd.DataFrame]],
 
 
 def spell_counts(connection: duckdb.DuckDBPyConnection, config: str) -> pd.DataFrame:
-    """The spells of one configuration's complete jobs, counted by firm, segment, duration and churn."""
-    files = store.job_files(connection, "tenures", config)
-    if not files:
-        return pd.DataFrame(columns=["firm", "segment", "duration", "churned", "count"])
-    return connection.execute(
+    """The spells of one configuration's complete jobs, counted by firm, segment, duration and churn.
+
+    Counted ``store.BATCH`` jobs at a time, so the memory of a read does not
+    grow with the number of seeds.
+    """
+    files = [str(path) for path in store.job_files(connection, "tenures", config)]
+    keys = ["firm", "segment", "duration", "churned"]
+    batches = [connection.execute(
         "SELECT firm, segment, duration, churned, count(*) AS count "
-        "FROM read_parquet($files, union_by_name = true) GROUP BY ALL ORDER BY ALL",
-        {"files": [str(path) for path in files]}).df()
+        "FROM read_parquet($files, union_by_name = true) GROUP BY ALL",
+        {"files": files[start:start + store.BATCH]}).df()
+        for start in range(0, len(files), store.BATCH)]
+    if not batches:
+        return pd.DataFrame(columns=[*keys, "count"])
+    return pd.concat(batches).groupby(keys, observed=True, sort=True)["count"].sum().reset_index()
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -417,10 +426,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def measure(sweep: Path, *arguments: str) -> dict[str, float]:
-    """Run ``market-sim-report`` on ``sweep`` in a child process; its wall time and peak resident memory.
+    """Run ``market-sim-report`` on ``sweep`` in a child process; its wall and CPU time and peak resident memory.
 
-    For the benchmark: the child's own ``ru_maxrss`` (``os.wait4``), so the
-    caller's memory does not count.
+    For the benchmark: the child's own resource usage (``os.wait4``), so the
+    caller's memory does not count; CPU time is the steadier figure on a
+    shared machine.
     """
     command = [str(Path(sys.executable).with_name(PROGRAM)), str(sweep), *arguments]
     started = time.perf_counter()
@@ -431,4 +441,26 @@ def measure(sweep: Path, *arguments: str) -> dict[str, float]:
     if child.returncode:
         raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
     return {"jobs": float(len(list(jobs.job_dirs(Path(sweep))))), "seconds": seconds,
-            "peak_rss_mb": usage.ru_maxrss / 1024}
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def clone_sweep(source: Path, target: Path, count: int) -> Path:
+    """A sweep of ``count`` jobs for the benchmark: ``source``'s complete jobs copied round, seeds renumbered.
+
+    Copy ``k`` of a job keeps its configuration and adds ``k`` times the
+    source's seed range to its seed (in ``job.json`` and its overrides), so
+    every (configuration, seed) stays unique; the tables are the source's.
+    """
+    templates = [state for state in jobs.scan(Path(source)) if state.status == "complete"]
+    seeds = [state.record["seed"] for state in templates]
+    span = max(seeds) - min(seeds) + 1
+    for number in range(count):
+        template = templates[number % len(templates)]
+        offset = span * (number // len(templates))
+        directory = Path(target) / str(number)
+        shutil.copytree(template.directory, directory, ignore=shutil.ignore_patterns("report", "*.duckdb*"))
+        seed = template.record["seed"] + offset
+        record = {**template.record, "seed": seed, "overrides": [
+            f"seed={seed}" if item.startswith("seed=") else item for item in template.record["overrides"]]}
+        atomic_write_text(directory / jobs.RECORD, json.dumps(record, indent=2) + "\n")
+    return Path(target)

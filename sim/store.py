@@ -1,13 +1,14 @@
 """The result store of a sweep: a DuckDB file over the jobs' Parquet tables, read in place.
 
-``SWEEP_DIR/results.duckdb`` holds one small table, ``runs`` (one row per job:
-its number, every swept override as its own column, seed, status, error and
-times), and views that read the complete jobs' Parquet files where they lie:
-``firms``, ``segments`` and ``tenures`` (each row tagged with its ``job``) and
-``outcomes`` (the headline figures of each job and firm, defined as in
-``summary.json``). Nothing is copied, so the store stays small and a query
-touches only the columns it names; :func:`build` run again after a resumed
-sweep rewrites ``runs`` and points the views at the jobs complete by then.
+``SWEEP_DIR/results.duckdb`` holds two small tables, ``runs`` (one row per
+job: its number, every swept override as its own column, seed, status, error
+and times) and ``outcomes`` (the headline figures of each complete job and
+firm, defined as in ``summary.json``), and views that read the complete jobs'
+Parquet files where they lie: ``firms``, ``segments`` and ``tenures``, each
+row tagged with its ``job``. The tables of results are not copied, so the
+store stays small and a query touches only the columns it names;
+:func:`build` run again after a resumed sweep rewrites ``runs`` and
+``outcomes`` and points the views at the jobs complete by then.
 The views name the files by absolute path: after moving a sweep directory,
 build the store again.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from sim import jobs
@@ -122,8 +124,15 @@ def runs_frame(states: list[jobs.JobState]) -> tuple[pd.DataFrame, tuple[str, ..
         values = [state.status if column == "status" else state.record.get(column) for state in states]
         frame[column] = pd.Series(values, dtype="float64" if column == "wall_time_seconds" else object)
     frame["config"] = [" ".join(f"{key}={entry[key]}" for key in swept if key in entry) or "all" for entry in parsed]
-    frame["steps_per_year"] = pd.array([_steps_per_year(state.directory) if state.status == "complete" else None
-                                        for state in states], dtype="Int64")
+    # Every job of a configuration has the same resolved config apart from its seed, so one read per configuration
+    # is enough (parsing a config.yaml per job would cost more than the rest of the store).
+    per_config: dict[str, int] = {}
+    for state, config in zip(states, frame["config"], strict=True):
+        if state.status == "complete" and config not in per_config:
+            per_config[config] = _steps_per_year(state.directory)
+    frame["steps_per_year"] = pd.array([per_config.get(config) if state.status == "complete" else None
+                                        for state, config in zip(states, frame["config"], strict=True)],
+                                       dtype="Int64")
     frame["directory"] = [str(state.directory.resolve()) for state in states]
     frame["overrides"] = [json.dumps(_overrides(state)) for state in states]
     return frame, swept
@@ -133,11 +142,23 @@ def _file_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(path.resolve()).replace("'", "''") + "'" for path in paths) + "]"
 
 
-def _table_view(name: str, paths: list[Path]) -> str:
-    """A view over one table of every complete job, each row tagged with the job number from its directory."""
-    return (f"CREATE OR REPLACE VIEW {name} AS SELECT "
-            f"CAST(regexp_extract(filename, '([0-9]+)/[^/]+$', 1) AS INTEGER) AS job, * EXCLUDE (filename) "
-            f"FROM read_parquet({_file_list(paths)}, union_by_name = true, filename = true)")
+def _read(paths: list[Path], union: bool) -> str:
+    """SQL reading one table of the jobs ``paths`` name, each row tagged with the job number from its directory."""
+    options = "union_by_name = true, filename = true" if union else "filename = true"
+    return (f"SELECT CAST(regexp_extract(filename, '([0-9]+)/[^/]+$', 1) AS INTEGER) AS job, * EXCLUDE (filename) "
+            f"FROM read_parquet({_file_list(paths)}, {options})")
+
+
+def _columns_differ(paths: list[Path], representatives: set[Path]) -> bool:
+    """Whether the jobs' files of one table may have different columns, judged on one file per code and config.
+
+    ``union_by_name`` reads every file's schema each time a view is bound
+    (about 85 kB of memory and 2 ms per file), so it is used only when needed:
+    the same code and config write the same columns, so one file per
+    (configuration, git commit) stands for the rest.
+    """
+    schemas = [pq.read_schema(path) for path in paths if path in representatives]
+    return any(not schema.equals(schemas[0]) for schema in schemas[1:])
 
 
 def _finite(column: str) -> str:
@@ -148,9 +169,8 @@ def _finite(column: str) -> str:
 # The headline figures of sim/run.py `_firm_summary`, per job and firm: last-step values; retention from the
 # segment table's losses over customers at risk, compounded over a year; NPS over the steps the firm traded
 # (and the first step), and over the steps every firm traded.
-OUTCOMES_VIEW = f"""
-CREATE OR REPLACE VIEW outcomes AS
-WITH bounds AS (
+OUTCOMES_QUERY = f"""
+WITH firms AS ({{firms}}), segments AS ({{segments}}), bounds AS (
     SELECT job, min(step) AS first_step, max(step) AS last_step FROM firms GROUP BY job
 ), common AS (
     SELECT job, step, bool_and(alive) AS all_trade FROM firms GROUP BY job, step
@@ -178,6 +198,8 @@ SELECT p.job, p.firm, p.cumulative_profit, coalesce(p.first_year_profit, 0) AS f
     p.final_customer_equity, p.alive
 FROM per_firm p LEFT JOIN retention t USING (job, firm)
 """
+# Jobs read at a time when the outcomes table is built: bounds the memory of one read whatever the sweep's size.
+BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -207,11 +229,21 @@ def plan(sweep: Path) -> Plan:
 
 
 def write(planned: Plan) -> Store:
-    """Create or update ``SWEEP_DIR/results.duckdb``: ``runs`` lists every job, the views read complete jobs only.
+    """Create or update ``SWEEP_DIR/results.duckdb``: ``runs`` lists every job, the rest covers complete jobs only.
 
-    Tables and views of other names that a researcher added are kept.
+    The views read the Parquet files in place; ``outcomes`` is a table,
+    computed here ``BATCH`` jobs at a time, so that a report (or a
+    researcher) aggregating it does not open every job's files again. Tables
+    and views of other names that a researcher added are kept.
     """
-    complete = [state.directory for state in planned.states if state.status == "complete"]
+    complete = planned.runs[planned.runs["status"] == "complete"]
+    directories = [Path(directory) for directory in complete["directory"]]
+    representatives = {Path(directory) for directory in
+                       complete.drop_duplicates(["config", "git_commit"])["directory"]}
+    files = {name: [directory / f"{name}.parquet" for directory in directories
+                    if (directory / f"{name}.parquet").exists()] for name in TABLES}
+    union = {name: _columns_differ(paths, {directory / f"{name}.parquet" for directory in representatives})
+             for name, paths in files.items()}
     path = planned.sweep / DATABASE
     with duckdb.connect(str(path)) as connection:
         connection.execute("BEGIN TRANSACTION")
@@ -220,14 +252,18 @@ def write(planned: Plan) -> Store:
                            + ", ".join(f"CAST({column} AS VARCHAR) AS {column}" for column in TEXT_COLUMNS)
                            + ") FROM runs_frame ORDER BY job")
         connection.unregister("runs_frame")
-        for name in TABLES:
-            paths = [directory / f"{name}.parquet" for directory in complete
-                     if (directory / f"{name}.parquet").exists()]
+        for name, paths in files.items():
             if paths:
-                connection.execute(_table_view(name, paths))
+                connection.execute(f"CREATE OR REPLACE VIEW {name} AS {_read(paths, union[name])}")
             else:
                 connection.execute(f"DROP VIEW IF EXISTS {name}")
-        connection.execute(OUTCOMES_VIEW)
+        by_job = {path.parent: path for path in files["segments"]}
+        for start in range(0, len(files["firms"]), BATCH):
+            batch = [path for path in files["firms"][start:start + BATCH] if path.parent in by_job]
+            query = OUTCOMES_QUERY.format(firms=_read(batch, union["firms"]),
+                                          segments=_read([by_job[path.parent] for path in batch], union["segments"]))
+            connection.execute(f"CREATE OR REPLACE TABLE outcomes AS {query}" if start == 0
+                               else f"INSERT INTO outcomes {query}")
         connection.execute("COMMIT")
     statuses = [state.status for state in planned.states]
     return Store(path, planned.swept, statuses.count("complete"), statuses.count("failed"), statuses.count("pending"))
