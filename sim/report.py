@@ -393,7 +393,10 @@ def _figures(summary: pd.DataFrame, differences: pd.DataFrame, swept: Sequence[s
             continue
         for label, rows in _slices(summary, [key for key in swept if key != x]):
             path = out / (_slug(f"outcomes_by_{x} {label}") + ".png")
-            write_figure(interval_bands(rows, x, HEADLINES), path)
+            figure = interval_bands(rows, x, HEADLINES)
+            if label:
+                figure.suptitle(label)
+            write_figure(figure, path)
             written.append(path)
     if len(by) >= 2:
         x, y = by[0], by[1]
