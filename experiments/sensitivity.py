@@ -4,6 +4,25 @@ Question: which assumptions about the market move the centric firm's profit
 edge over the focused firm (or any firm's headline) the most, alone and
 through interactions, when all of them vary together over plausible ranges?
 
+Expected (domain brief, README): drift of needs should matter most to the
+centric edge (reading needs pays when needs move), with the price of research
+and customers' price sensitivity next (ODD 8.3, 8.5).
+
+What the run showed (``python experiments/sensitivity.py --trajectories 10
+market.customers=2000``: the default 12 parameters, 130 Morris and 384 Sobol
+runs, seed 0 for every sample): by Morris mu* (effect over a parameter's whole
+range) drift of needs leads (74.1 M, sigma 99.1 M), then segment spend
+(63.9 M), the price of a research interview (60.5 M, but mu -6.9 M: effects
+of both signs, sigma 94.8 M) and price sensitivity (56.8 M, mu -55.9 M: more
+price-sensitive customers shrink the edge); service cost 38.1 M; word of
+mouth, review and churn rates, inertia, want lag and initial penetration
+5-21 M. The drift effect agrees with ``experiments/volatility.py`` (the edge
+grows by about 60 M from drift 0 to 3). Sobol over those four (N = 64): price
+sensitivity has the largest share of the variance (S1 0.45 ± 0.24, ST 0.59 ±
+0.28), then spend (S1 0.22, ST 0.26), research cost (0.18, 0.30) and drift
+(0.11, 0.28); the ST sum of 1.4 says much of the variance is interactions.
+Intervals are wide at this size: read the ranking, not the digits.
+
 Usage: ``.venv/bin/python experiments/sensitivity.py [--param PATH=LOW:HIGH ...]
 [--outcome centric-focused.cumulative_profit] [--trajectories 10] [--sobol-n 64] [--top 4] [--seeds 1]
 [--seed 0] [--workers 2] [--out DIR] [overrides ...]``; e.g. ``--param market.drift=0:3 --param
@@ -63,8 +82,10 @@ def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Outco
                       "## Morris screening (by mu*; ranges are values, or factors for segments.*/firms.*)", "",
                       studies.markdown(shown), "", "## Sobol indices of the top parameters by mu* (95% confidence)",
                       "", studies.markdown(indices), "",
-                      "mu*: mean absolute elementary effect (influence); sigma: spread of the effects (interaction "
-                      "or non-linearity). S1: share of the outcome's variance due to the parameter alone; ST: "
+                      "mu*: mean absolute elementary effect (influence); mu: its signed mean; sigma: spread of the "
+                      "effects (interaction or non-linearity); all three in the outcome's units per the parameter's "
+                      "whole range (SALib divides each step by its share of the range). S1: share of the outcome's "
+                      "variance due to the parameter alone; ST: "
                       "including its interactions; other parameters at the base values."])
 
 
