@@ -113,7 +113,7 @@ def swept_keys(overrides: Iterable[dict[str, str]]) -> tuple[str, ...]:
 def runs_frame(states: list[jobs.JobState]) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """One row per job (see the module docstring) and the swept keys, from what the job directories record."""
     parsed = [dict(item for item in map(_override_key, _overrides(state)) if item is not None) for state in states]
-    swept = swept_keys(parsed)
+    swept = swept_keys(entry for entry in parsed if entry)  # a directory with no record yet says nothing of the grid
     frame = pd.DataFrame({"job": [int(state.directory.name) for state in states]})
     for key in swept:
         frame[key] = pd.Series(_typed([entry.get(key) for entry in parsed]), dtype=object).infer_objects()
