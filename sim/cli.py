@@ -83,8 +83,15 @@ class ValidateOnStart(Callback):
         sweepers choose values as they go, so only the base config is checked.
         """
         self._validate(config)
-        for overrides in job_overrides(config) or []:
+        expected = job_overrides(config) or []
+        for overrides in expected:
             self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
+        sweep = Path(str(config.hydra.sweep.dir))
+        for number, overrides in enumerate(expected):
+            held = jobs.held_overrides(sweep / str(number))
+            if held is not None and sorted(held) != sorted(overrides):
+                fail(f"hydra.sweep.dir: job {number} in {sweep} holds the results of {' '.join(held)}, not of "
+                     f"{' '.join(overrides)}; resume a sweep with the same command, or start a new sweep folder")
 
     @staticmethod
     def _validate(config: DictConfig) -> None:
@@ -119,11 +126,15 @@ def _app(cfg: DictConfig) -> None:
     """One job: skip it if complete, else run, write, record; in a sweep, a job that raises is recorded failed."""
     hydra_config = HydraConfig.get()
     directory = Path(hydra_config.runtime.output_dir)
-    if jobs.is_complete(directory):
-        print(f"already complete: {directory}")
+    overrides = list(hydra_config.overrides.task)
+    held = jobs.held_overrides(directory)
+    if held is not None:
+        if sorted(held) == sorted(overrides):
+            print(f"already complete: {directory}")
+        else:
+            log.error("%s holds the results of %s; left as it is", directory, " ".join(held))
         return
     started, clock = jobs.now(), time.perf_counter()
-    overrides = list(hydra_config.overrides.task)
     try:
         config = to_sim_config(cfg)
         result = execute(config, directory)

@@ -53,6 +53,13 @@ def is_complete(directory: Path) -> bool:
     return (directory / COMPLETE).exists()
 
 
+def held_overrides(directory: Path) -> list[str] | None:
+    """The overrides of the complete job in ``directory``, or ``None`` if it holds no complete job."""
+    if not is_complete(directory):
+        return None
+    return list(json.loads((directory / RECORD).read_text())["overrides"])
+
+
 def record(directory: Path, *, status: str, overrides: Sequence[str], seed: int | None, started: str,
            wall_time: float, error: str | None = None) -> None:
     """Write the job's record; for a complete job, then its marker (last, so it vouches for everything)."""

@@ -98,7 +98,7 @@ def test_a_failing_job_is_recorded_and_loses_no_other_job_then_a_rerun_completes
 
 
 def test_a_killed_sweep_resumes_with_exactly_the_missing_jobs(tmp_path):
-    args = ["market.customers=3000", "market.steps=60", "output.figure=false", "seed=range(0,6)",
+    args = ["market.customers=1000", "market.steps=60", "output.figure=false", "seed=range(0,6)",
             "hydra.sweep.dir=sweep"]
     process = subprocess.Popen([MARKET_SIM, "-m", *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -119,6 +119,15 @@ def test_a_killed_sweep_resumes_with_exactly_the_missing_jobs(tmp_path):
     assert all(state.status == "complete" for state in states)
     assert rerun.stdout.count("already complete") == len(before)
     assert before == {name: (tmp_path / "sweep" / name / "firms.parquet").stat().st_mtime_ns for name in before}
+
+
+def test_a_different_sweep_into_a_used_folder_is_refused_before_any_job_runs(basic_sweep):
+    before = {path: path.stat().st_mtime_ns for path in basic_sweep.glob("*/firms.parquet")}
+    done = _sweep([*TINY, "seed=range(1,5)", f"hydra.sweep.dir={basic_sweep}"], basic_sweep.parent)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "job 0" in done.stderr and "holds the results of" in done.stderr
+    assert before == {path: path.stat().st_mtime_ns for path in basic_sweep.glob("*/firms.parquet")}
 
 
 def test_runs_started_together_never_share_a_folder(tmp_path):
