@@ -10,15 +10,19 @@ memory.
 Sweep cases run ``market-sim -m`` on Hydra's joblib launcher as a user
 would: a 90-run showdown of the default market on 2 workers (target under
 3 minutes), and the same 30-run sweep on 1 and on 2 workers (target: at
-least 1.7 times faster on 2). ``--no-sweeps`` skips them. Exits 1 if any
+least 1.7 times faster on 2); then ``market-sim-report`` over 100 and
+1,000 jobs (target: 1,000 under 30 s, peak memory within 1.2 times the
+100-job figure). ``--no-sweeps`` skips them. Exits 1 if any
 target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +31,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+
+from sim import jobs
+from sim.io import atomic_write_text
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -86,6 +93,65 @@ def sweep_cases() -> bool:
     return showdown_ok and speedup_ok
 
 
+def measure(sweep: Path, *arguments: str) -> dict[str, float]:
+    """Run ``market-sim-report`` on ``sweep`` in a child process; its wall and CPU time and peak resident memory.
+
+    For the benchmark: the child's own resource usage (``os.wait4``), so the
+    caller's memory does not count; CPU time is the steadier figure on a
+    shared machine.
+    """
+    command = [str(Path(sys.executable).with_name("market-sim-report")), str(sweep), *arguments]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
+    return {"jobs": float(len(list(jobs.job_dirs(Path(sweep))))), "seconds": seconds,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def clone_sweep(source: Path, target: Path, count: int) -> Path:
+    """A sweep of ``count`` jobs for the benchmark: ``source``'s complete jobs copied round, seeds renumbered.
+
+    Copy ``k`` of a job keeps its configuration and adds ``k`` times the
+    source's seed range to its seed (in ``job.json`` and its overrides), so
+    every (configuration, seed) stays unique; the tables are the source's.
+    """
+    templates = [state for state in jobs.scan(Path(source)) if state.status == "complete"]
+    seeds = [state.record["seed"] for state in templates]
+    span = max(seeds) - min(seeds) + 1
+    for number in range(count):
+        template = templates[number % len(templates)]
+        offset = span * (number // len(templates))
+        directory = Path(target) / str(number)
+        shutil.copytree(template.directory, directory, ignore=shutil.ignore_patterns("report", "*.duckdb*"))
+        seed = template.record["seed"] + offset
+        record = {**template.record, "seed": seed, "overrides": [
+            f"seed={seed}" if item.startswith("seed=") else item for item in template.record["overrides"]]}
+        atomic_write_text(directory / jobs.RECORD, json.dumps(record, indent=2) + "\n")
+    return Path(target)
+
+
+def report_cases() -> bool:
+    """Time the report over 100 and 1,000 jobs; print them; whether it is fast enough and its memory flat."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "source"
+        subprocess.run([str(MARKET_SIM), "-m", "market.customers=500", "market.steps=24", "output.figure=false",
+                        "market.drift=0,1", "seed=range(0,10)", f"hydra.sweep.dir={source}"],
+                       cwd=folder, check=True, capture_output=True)
+        small = measure(clone_sweep(source, Path(folder) / "jobs100", 100))
+        large = measure(clone_sweep(source, Path(folder) / "jobs1000", 1000))
+    fast, flat = large["seconds"] < 30.0, large["peak_rss_mb"] < 1.2 * small["peak_rss_mb"]
+    for result in (small, large):
+        print(f"{'report: ' + format(result['jobs'], ',.0f') + ' jobs':34} {result['seconds']:8.1f} {30.0:7.1f} "
+              f"{result['cpu_seconds']:9.1f} cpu s {result['peak_rss_mb']:8.0f}")
+    print(f"{'report memory, 1,000 vs 100 jobs':34} {large['peak_rss_mb'] / small['peak_rss_mb']:8.2f}x "
+          f"(target under 1.20x){'':20} {'ok' if fast and flat else 'MISSED'}")
+    return fast and flat
+
+
 def main() -> None:
     """Run every case and print a table of results against targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -111,6 +177,7 @@ def main() -> None:
               f"{peak_mb:8.0f} {case.max_memory_mb:7.0f}  {'ok' if ok else 'MISSED'}")
     if not args.no_sweeps:
         failed |= not sweep_cases()
+        failed |= not report_cases()
     sys.exit(1 if failed else 0)
 
 

@@ -16,11 +16,7 @@ DuckDB by firm, segment, duration and outcome.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -34,7 +30,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from scipy import stats
 
-from sim import jobs, store, survival
+from sim import store, survival
 from sim.io import atomic_write_text, write_figure, write_table
 from sim.plots import interval_bands, interval_bars
 
@@ -428,42 +424,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"report: {report} ({time.perf_counter() - started:.1f} s)")
 
 
-def measure(sweep: Path, *arguments: str) -> dict[str, float]:
-    """Run ``market-sim-report`` on ``sweep`` in a child process; its wall and CPU time and peak resident memory.
-
-    For the benchmark: the child's own resource usage (``os.wait4``), so the
-    caller's memory does not count; CPU time is the steadier figure on a
-    shared machine.
-    """
-    command = [str(Path(sys.executable).with_name(PROGRAM)), str(sweep), *arguments]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise RuntimeError(f"{' '.join(command)} exited with {child.returncode}")
-    return {"jobs": float(len(list(jobs.job_dirs(Path(sweep))))), "seconds": seconds,
-            "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
-
-
-def clone_sweep(source: Path, target: Path, count: int) -> Path:
-    """A sweep of ``count`` jobs for the benchmark: ``source``'s complete jobs copied round, seeds renumbered.
-
-    Copy ``k`` of a job keeps its configuration and adds ``k`` times the
-    source's seed range to its seed (in ``job.json`` and its overrides), so
-    every (configuration, seed) stays unique; the tables are the source's.
-    """
-    templates = [state for state in jobs.scan(Path(source)) if state.status == "complete"]
-    seeds = [state.record["seed"] for state in templates]
-    span = max(seeds) - min(seeds) + 1
-    for number in range(count):
-        template = templates[number % len(templates)]
-        offset = span * (number // len(templates))
-        directory = Path(target) / str(number)
-        shutil.copytree(template.directory, directory, ignore=shutil.ignore_patterns("report", "*.duckdb*"))
-        seed = template.record["seed"] + offset
-        record = {**template.record, "seed": seed, "overrides": [
-            f"seed={seed}" if item.startswith("seed=") else item for item in template.record["overrides"]]}
-        atomic_write_text(directory / jobs.RECORD, json.dumps(record, indent=2) + "\n")
-    return Path(target)
