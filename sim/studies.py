@@ -11,6 +11,7 @@ question only.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -149,9 +150,12 @@ def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, confidence: f
 
     Seeds are resampled together (both figures of a seed stay paired); the
     bootstrap is seeded so the interval repeats. A ratio has no t-interval,
-    and per-seed ratios explode when a seed's denominator is near zero.
+    and per-seed ratios explode when a seed's denominator is near zero. All
+    three are NaN when the denominator's mean is zero (the ratio is undefined).
     """
     numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    if denominator.mean() == 0:
+        return math.nan, math.nan, math.nan
     ratio = float(numerator.mean() / denominator.mean())
     picks = np.random.default_rng(seed).integers(0, numerator.size, size=(resamples, numerator.size))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -82,6 +82,7 @@ def test_a_ratio_interval_resamples_seeds_in_pairs():
     assert studies.ratio_interval(numerator, denominator) == (2.0, 2.0, 2.0)  # every resample has ratio 2
     ratio, low, high = studies.ratio_interval(np.array([1.0, 3.0, 2.0, 6.0]), denominator)
     assert ratio == pytest.approx(1.2) and low < ratio < high
+    assert np.isnan(studies.ratio_interval(numerator, np.zeros(4))).all()
 
 
 @pytest.fixture(scope="module")
@@ -165,5 +166,10 @@ def test_retention_effects_are_paired_with_the_twin_market(retention):
         assert row.per_5_points == pytest.approx(5 * percent.mean() / points.mean())
         if row.intervention != "every segment":
             column = f"retention_{row.intervention}"
-            assert row.segment_points == pytest.approx((100 * (changed[column] ** 12 - twin[column] ** 12)).mean())
+            segment = 100 * (changed[column] ** 12 - twin[column] ** 12)
+            assert row.segment_points == pytest.approx(segment.mean())
+            if segment.mean() == 0:  # retention there was already complete in both markets
+                assert np.isnan(row.per_5_segment_points) and not row.segment_moved
+            else:
+                assert row.per_5_segment_points == pytest.approx(5 * percent.mean() / segment.mean())
     assert "profit per 5 pts of firm retention" in stdout
