@@ -84,7 +84,14 @@ class ValidateOnStart(Callback):
         """
         self._validate(config)
         expected = job_overrides(config) or []
-        for overrides in expected:
+        seeds = [item for overrides in expected for item in overrides if item.startswith("seed=")]
+        bad = [item for item in seeds if not item.removeprefix("seed=").isdigit()]
+        if bad:
+            fail(f"seed: must be a whole number >= 0, got {bad[0].removeprefix('seed=')}")
+        # Replications differ only by their seed: one compose per configuration checks them all.
+        configurations = {tuple(item for item in overrides if not item.startswith("seed=")): overrides
+                          for overrides in expected}
+        for overrides in configurations.values():
             self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
         sweep = Path(str(config.hydra.sweep.dir))
         for number, overrides in enumerate(expected):
