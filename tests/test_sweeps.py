@@ -147,3 +147,10 @@ def test_replications_run_in_parallel_from_a_plain_script_without_a_main_guard(t
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "12"
+
+
+def test_a_bad_seed_among_replications_stops_the_sweep_before_any_job(tmp_path):
+    done = _sweep([*TINY, "seed=3,-1", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "market-sim: error: seed: must be a whole number >= 0, got -1"
+    assert not (tmp_path / "sweep").exists()
