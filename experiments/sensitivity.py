@@ -62,7 +62,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--sobol-n", type=int, default=64, help="Sobol base sample size, a power of 2 (default 64)")
     parser.add_argument("--top", type=int, default=4, help="parameters by Morris mu* that Sobol studies (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Morris and Sobol samples (default 0)")
+    parser.add_argument("--launcher", choices=sorted(LAUNCHERS),
+                        help="run the samples as a market-sim sweep on this Hydra launcher (default: joblib workers "
+                             "in this process); the sweeps and their design tables go under OUT/sweeps")
     return parser.parse_args()
+
+
+LAUNCHERS = {"basic": (), "joblib": ("hydra/launcher=joblib",), "submitit_local": ("hydra/launcher=submitit_local",),
+             "slurm": ("hydra/launcher=slurm",), "ray": ("hydra/launcher=ray",)}
 
 
 MONEY = ("cumulative_profit", "first_year_profit", "final_customer_equity")
@@ -105,14 +112,20 @@ def main() -> None:
     except ConfigError as error:
         fail(str(error), STUDY)
     seeds = range(args.seeds)
+    out = studies.output_dir(STUDY, args.out)
+    launcher = None
+    if args.launcher:
+        workers = (f"hydra.launcher.n_jobs={args.workers}",) if args.launcher == "joblib" else ()
+        launcher = sensitivity.Launcher((*LAUNCHERS[args.launcher], *workers),
+                                        ("output.tenures=false", *args.overrides), out / "sweeps")
     morris_samples, morris = sensitivity.morris(base, factors, outcome, args.trajectories, seeds, args.workers,
-                                                args.seed)
+                                                args.seed, launcher)
     top = [next(f for f in factors if f.path == path) for path in morris["parameter"].head(args.top)]
-    sobol_samples, sobol = sensitivity.sobol(base, top, outcome, args.sobol_n, seeds, args.workers, args.seed)
+    sobol_samples, sobol = sensitivity.sobol(base, top, outcome, args.sobol_n, seeds, args.workers, args.seed,
+                                             launcher)
     runs = (len(morris_samples) + len(sobol_samples)) * args.seeds
     text = report(morris, sobol, outcome, runs, args.seeds)
     print(text)
-    out = studies.output_dir(STUDY, args.out)
     studies.write(out, {"morris": morris, "sobol": sobol, "morris_samples": morris_samples,
                         "sobol_samples": sobol_samples}, sensitivity_figure(morris, sobol, outcome.label), text)
     print(f"\nresults: {out}")

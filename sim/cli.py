@@ -30,13 +30,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim import compare, jobs
 from sim.compose import CONFIG_DIR, expand_new_firms, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
-from sim.io import write_figure, write_results, write_table
+from sim.io import atomic_write_text, write_figure, write_results, write_table
 from sim.plots import comparison_figure, market_figure
 from sim.run import RunResult, run_model
 from sim.sweep import job_overrides
@@ -74,6 +74,8 @@ class ValidateOnStart(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Fail a single run early on bad input."""
+        if "design" in config and config.design.get("row") is None:
+            fail("design.row: a run from a design table needs the row number (+design.row=K or 'range(0,N)')")
         self._validate(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -89,8 +91,9 @@ class ValidateOnStart(Callback):
         if bad:
             fail(f"seed: must be a whole number >= 0, got {bad[0].removeprefix('seed=')}")
         # Replications differ only by their seed: one compose per configuration checks them all.
-        configurations = {tuple(item for item in overrides if not item.startswith("seed=")): overrides
-                          for overrides in expected}
+        # The rows of a design table (sim/compose.py) are checked as their jobs run.
+        configurations = {tuple(item for item in overrides if not item.startswith(("seed=", "+design.row=")))
+                          : overrides for overrides in expected}
         for overrides in configurations.values():
             self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
         sweep = Path(str(config.hydra.sweep.dir))
@@ -120,9 +123,14 @@ def summary_table(result: RunResult) -> str:
 
 
 def execute(config: SimConfig, directory: Path) -> RunResult:
-    """Run the model and write its tables, summary and figure into ``directory``."""
+    """Run the model and write its tables, summary, figure and the config it ran (``config.yaml``) into ``directory``.
+
+    ``config.yaml`` is the validated config itself, after any design row
+    (``.hydra/config.yaml`` is Hydra's composition, before it).
+    """
     result = run_model(config)
     write_results(result, directory, tenures=config.output.tenures)
+    atomic_write_text(directory / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
     if config.output.figure:
         write_figure(market_figure(result.firms, config.market.steps_per_year), directory / "market.png")
     return result

@@ -12,6 +12,7 @@ from dataclasses import fields, is_dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
+import pandas as pd
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -44,11 +45,36 @@ def _check_known_keys(node: object, path: str) -> None:
         _check_known_keys(node[key], where)
 
 
+def _apply_design(plain: DictConfig, design: DictConfig) -> None:
+    """Set the values of row ``design.row`` of the table ``design.file`` (one column per config path).
+
+    A design table is how a study that samples parameters (Morris, Sobol,
+    a Latin hypercube) runs its samples as a sweep on any of Hydra's
+    launchers: ``market-sim -m +design.file=design.parquet '+design.row=range(0,N)'``.
+    """
+    path, row = design.get("file"), design.get("row")
+    if path is None:
+        raise ConfigError("design.file: a design needs a Parquet table (and design.row, a row number)")
+    try:
+        table = pd.read_parquet(str(path))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"design.file: cannot read {path}: {error}".splitlines()[0]) from error
+    if row is None:  # a sweep's base config: its jobs bring the row (a run must have one: sim.cli checks)
+        return
+    if not 0 <= int(row) < len(table):
+        raise ConfigError(f"design.row: must be within 0..{len(table) - 1}, got {row}")
+    for column, value in table.drop(columns=["sample"], errors="ignore").iloc[int(row)].items():
+        OmegaConf.update(plain, str(column), value.item() if hasattr(value, "item") else value, merge=False)
+
+
 def to_sim_config(cfg: DictConfig) -> SimConfig:
     """Convert a composed Hydra config to a validated :class:`SimConfig` (once, at the edge)."""
     plain = cfg.copy()
     with open_dict(plain):
         plain.pop("hydra", None)
+        design = plain.pop("design", None)
+    if design is not None:
+        _apply_design(plain, design)
     _check_known_keys(plain, "")
     config = OmegaConf.to_object(plain)
     if not isinstance(config, SimConfig):

@@ -21,10 +21,14 @@ market, so ``seeds > 1`` averages the outcome over seeds first.
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +38,9 @@ from SALib.analyze import sobol as sobol_analysis
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
+from sim import jobs
 from sim.config import ConfigError, SimConfig
+from sim.io import write_table
 from sim.replicate import firm_rows, map_jobs
 from sim.robustness import parameters
 from sim.run import run_model
@@ -192,11 +198,75 @@ def _rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     return firm_rows(run_model(config, seed).summary)
 
 
+def _value(config: SimConfig, path: str) -> Any:
+    node: Any = config
+    for name in path.split("."):
+        node = node[name] if isinstance(node, dict) else getattr(node, name)
+    return node
+
+
+def design_table(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray) -> pd.DataFrame:
+    """The samples as a design table for ``market-sim -m +design.file=...``: one column per config path.
+
+    A factor on every segment (``segments.*.x``) becomes one column per
+    segment holding the scaled value, so a job sets plain values.
+    """
+    paths = [f"{factor.path.split('.*.')[0]}.{name}.{factor.path.split('.*.')[1]}"
+             for factor in factors if factor.scales for name in _value(base, factor.path.split(".*.")[0])]
+    paths += [factor.path for factor in factors if not factor.scales]
+    configured = [configure(base, factors, sample) for sample in samples]
+    table = pd.DataFrame({path: [_value(config, path) for config in configured] for path in sorted(paths)})
+    table.insert(0, "sample", range(len(table)))
+    return table
+
+
+@dataclass(frozen=True)
+class Launcher:
+    """Run samples as a sweep on one of Hydra's launchers (``market-sim -m``) instead of this process's workers.
+
+    ``args`` pick the launcher (``hydra/launcher=ray``), ``overrides`` are the
+    study's own (applied to every job), and sweeps go under ``folder``.
+    """
+
+    args: tuple[str, ...]
+    overrides: tuple[str, ...]
+    folder: Path
+
+    def run(self, design: pd.DataFrame, seeds: Sequence[int], label: str) -> list[list[dict[str, Any]]]:
+        """Every (sample, seed) job's per-firm summary rows, in sample then seed order."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        table, sweep = (self.folder / f"{label}_design.parquet").resolve(), (self.folder / f"{label}_sweep").resolve()
+        write_table(design, table)
+        command = [str(Path(sys.executable).with_name("market-sim")), "-m", *self.args, *self.overrides,
+                   "output.figure=false", "output.tenures=false", f"+design.file={table}",
+                   f"+design.row=range(0,{len(design)})", "seed=" + ",".join(map(str, seeds)),
+                   f"hydra.sweep.dir={sweep}"]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            raise ValueError(f"the sweep in {sweep} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+        rows = {}
+        for state in jobs.scan(sweep):
+            row = next(int(item.split("=")[1]) for item in state.record["overrides"]
+                       if item.startswith("+design.row="))
+            summary = json.loads((state.directory / "summary.json").read_text())
+            rows[(row, state.record["seed"])] = firm_rows(summary)
+        return [rows[(row, seed)] for row in range(len(design)) for seed in seeds]
+
+
 def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, outcome: Outcome,
-             seeds: Sequence[int], workers: int = 1) -> np.ndarray:
-    """The outcome of every sample (rows of ``samples``), averaged over ``seeds``; one job per sample and seed."""
-    jobs = [(configure(base, factors, sample), seed) for sample in samples for seed in seeds]
-    values = np.array([outcome.value(rows) for rows in map_jobs(_rows, jobs, workers)])
+             seeds: Sequence[int], workers: int = 1, launcher: Launcher | None = None,
+             label: str = "samples") -> np.ndarray:
+    """The outcome of every sample (rows of ``samples``), averaged over ``seeds``; one job per sample and seed.
+
+    Jobs run on ``workers`` joblib processes, or as a sweep on ``launcher``
+    (named ``label``); both give the same figures.
+    """
+    if launcher is None:
+        pairs = [(configure(base, factors, sample), seed) for sample in samples for seed in seeds]
+        results = map_jobs(_rows, pairs, workers)
+    else:
+        results = launcher.run(design_table(base, factors, samples), seeds, label)
+    values = np.array([outcome.value(rows) for rows in results])
     values = values.reshape(len(samples), len(seeds)).mean(axis=1)
     if not np.isfinite(values).all():
         raise ValueError(f"{outcome.label} is undefined in {int((~np.isfinite(values)).sum())} samples "
@@ -212,14 +282,14 @@ def _frame(samples: np.ndarray, values: np.ndarray, factors: Sequence[Factor], o
 
 
 def morris(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, trajectories: int, seeds: Sequence[int],
-           workers: int = 1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+           workers: int = 1, seed: int = 0, launcher: Launcher | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening: the samples with their outcome, and mu, mu*, sigma, mu*_conf per parameter (by mu*).
 
     ``trajectories`` x (parameters + 1) samples, on a grid of 4 levels.
     """
     spec = problem(factors)
     samples = morris_sample.sample(spec, trajectories, num_levels=LEVELS, seed=seed)
-    values = evaluate(base, factors, samples, outcome, seeds, workers)
+    values = evaluate(base, factors, samples, outcome, seeds, workers, launcher, "morris")
     result = morris_analysis.analyze(spec, samples, values, num_levels=LEVELS, conf_level=0.95, seed=seed)
     indices = pd.DataFrame({"parameter": spec["names"], "low": [f.low for f in factors],
                             "high": [f.high for f in factors], "mu": result["mu"], "mu_star": result["mu_star"],
@@ -229,7 +299,7 @@ def morris(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, traject
 
 
 def sobol(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, n: int, seeds: Sequence[int],
-          workers: int = 1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+          workers: int = 1, seed: int = 0, launcher: Launcher | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sobol indices: the samples with their outcome, and S1, ST with their 95% confidence per parameter (by ST).
 
     ``n`` x (parameters + 2) samples (Saltelli's scheme without second-order
@@ -237,7 +307,7 @@ def sobol(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, n: int, 
     """
     spec = problem(factors)
     samples = sobol_sample.sample(spec, n, calc_second_order=False, seed=seed)
-    values = evaluate(base, factors, samples, outcome, seeds, workers)
+    values = evaluate(base, factors, samples, outcome, seeds, workers, launcher, "sobol")
     result = sobol_analysis.analyze(spec, values, calc_second_order=False, conf_level=0.95, seed=seed)
     indices = pd.DataFrame({"parameter": spec["names"], "S1": result["S1"], "S1_conf": result["S1_conf"],
                             "ST": result["ST"], "ST_conf": result["ST_conf"]})

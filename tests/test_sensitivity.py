@@ -114,3 +114,20 @@ def test_a_bad_parameter_stops_the_study_in_one_line_with_no_output(tmp_path, pa
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("sensitivity: error: --param market.")
     assert not (tmp_path / "x").exists()
+
+
+def test_samples_run_as_a_sweep_on_a_hydra_launcher_give_the_same_outcomes(compose, tmp_path):
+    base = compose(*TINY, "output.tenures=false")
+    factors = [sensitivity.Factor("market.drift", 0.0, 3.0), sensitivity.Factor("segments.*.spend", 0.7, 1.3)]
+    outcome = sensitivity.parse_outcome("centric-focused.cumulative_profit")
+    samples = np.array([[0.0, 0.7], [3.0, 1.3], [1.5, 1.0]])
+    design = sensitivity.design_table(base, factors, samples)
+    assert list(design.columns) == ["sample", "market.drift", *sorted(f"segments.{name}.spend" for name in
+                                                                       base.segments)]
+    assert design.loc[1, "segments.loyal_high_value.spend"] == pytest.approx(1.3 * base.segments[
+        "loyal_high_value"].spend)
+    in_process = sensitivity.evaluate(base, factors, samples, outcome, seeds=[0, 1])
+    launcher = sensitivity.Launcher((), (*TINY, "output.tenures=false"), tmp_path)
+    swept = sensitivity.evaluate(base, factors, samples, outcome, seeds=[0, 1], launcher=launcher, label="check")
+    assert swept.tolist() == in_process.tolist()
+    assert len(list((tmp_path / "check_sweep").glob("*/COMPLETE"))) == 6
