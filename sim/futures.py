@@ -26,8 +26,7 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 
 from sim.compose import CONFIG_DIR, load_config
 from sim.config import ConfigError, SimConfig
-from sim.replicate import firm_rows, map_jobs
-from sim.run import run_model
+from sim.replicate import map_jobs, run_rows
 
 SPACES = CONFIG_DIR / "futures"
 KINDS = ("range", "scale", "choices")
@@ -151,10 +150,6 @@ def future_configs(space: Space, futures: pd.DataFrame, extra: Sequence[str] = (
     return configs
 
 
-def _summary_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
-    return firm_rows(run_model(config, seed).summary)
-
-
 def evaluate(space: Space, futures: pd.DataFrame, workers: int = 1, extra: Sequence[str] = (),
              seed: int = 0) -> pd.DataFrame:
     """Our firm's outcome for every strategy in every future; future ``i`` runs with seed ``seed + i``.
@@ -165,7 +160,7 @@ def evaluate(space: Space, futures: pd.DataFrame, workers: int = 1, extra: Seque
     configs = future_configs(space, futures, ["output.tenures=false", *extra])
     jobs = [(config, seed + future) for (future, _), config in configs.items()]
     rows = []
-    for (future, strategy), batch in zip(configs, map_jobs(_summary_rows, jobs, workers), strict=True):
+    for (future, strategy), batch in zip(configs, map_jobs(run_rows, jobs, workers), strict=True):
         ours = next(row for row in batch if row["firm"] == space.firm)
         rows.append({"future": future, "strategy": strategy, **ours})
     return pd.DataFrame(rows)

@@ -39,7 +39,8 @@ def firm_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _firm_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
+def run_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
+    """Run one market and return its per-firm summary rows: the task every study sends to its workers."""
     return firm_rows(run_model(config, seed=seed).summary)
 
 
@@ -71,7 +72,7 @@ def replicate_many(configs: Mapping[Hashable, SimConfig], seeds: Iterable[int], 
     One row per config, seed and firm; the config's key is in column
     ``config``. Runs go to ``workers`` processes in one pool.
     """
-    return pd.DataFrame([{"config": key, **row} for key, batch in map_runs(_firm_rows, configs, seeds, workers)
+    return pd.DataFrame([{"config": key, **row} for key, batch in map_runs(run_rows, configs, seeds, workers)
                          for row in batch])
 
 

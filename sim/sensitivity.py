@@ -41,9 +41,8 @@ from SALib.sample import sobol as sobol_sample
 from sim import jobs
 from sim.config import ConfigError, SimConfig
 from sim.io import write_table
-from sim.replicate import firm_rows, map_jobs
+from sim.replicate import firm_rows, map_jobs, run_rows
 from sim.robustness import parameters
-from sim.run import run_model
 
 LEVELS = 4  # Morris grid levels: SALib's default, enough for a screening
 
@@ -194,10 +193,6 @@ def problem(factors: Sequence[Factor]) -> dict[str, Any]:
             "bounds": [[factor.low, factor.high] for factor in factors]}
 
 
-def _rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
-    return firm_rows(run_model(config, seed).summary)
-
-
 def _value(config: SimConfig, path: str) -> Any:
     node: Any = config
     for name in path.split("."):
@@ -263,7 +258,7 @@ def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, ou
     """
     if launcher is None:
         pairs = [(configure(base, factors, sample), seed) for sample in samples for seed in seeds]
-        results = map_jobs(_rows, pairs, workers)
+        results = map_jobs(run_rows, pairs, workers)
     else:
         results = launcher.run(design_table(base, factors, samples), seeds, label)
     values = np.array([outcome.value(rows) for rows in results])
