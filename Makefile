@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray]"
+	# compat: the checkout goes on sys.path, so Hydra's plugin scan finds hydra_plugins/sim_sweeper
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray]" --config-settings editable_mode=compat
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -4,10 +4,22 @@ The public entry point is :func:`sim.run.run_model`: a pure function of a
 :class:`sim.config.SimConfig` and a seed that returns tidy result tables;
 :func:`sim.compose.load_config` builds that config from ``conf/`` with the
 same overrides the ``market-sim`` command takes.
+
+The names below load on first use (PEP 562), so a command that only
+composes configs or reads results (a sweep's driver, ``market-sim --help``)
+does not wait for the model and Mesa to import.
 """
 
-from sim.compose import load_config
-from sim.config import ConfigError, SimConfig
-from sim.run import RunResult, run_model
+from importlib import import_module
+from typing import Any
+
+_HOMES = {"ConfigError": "sim.config", "SimConfig": "sim.config", "load_config": "sim.compose",
+          "RunResult": "sim.results", "run_model": "sim.run"}
 
 __all__ = ["ConfigError", "RunResult", "SimConfig", "load_config", "run_model"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

@@ -33,13 +33,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim import compare, jobs
+from sim import jobs
 from sim.compose import CONFIG_DIR, expand_new_firms, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
-from sim.io import atomic_write_text, write_figure, write_results, write_table
-from sim.plots import comparison_figure, market_figure
-from sim.run import RunResult, run_model
-from sim.sweep import job_overrides
+from sim.io import atomic_write_text, write_figure, write_table
+from sim.results import RunResult
+from sim.sweep import job_overrides, one_job_per_configuration
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +91,7 @@ class ValidateOnStart(Callback):
             fail(f"seed: must be a whole number >= 0, got {bad[0].removeprefix('seed=')}")
         # Replications differ only by their seed: one compose per configuration checks them all.
         # The rows of a design table (sim/compose.py) are checked as their jobs run.
-        configurations = {tuple(item for item in overrides if not item.startswith(("seed=", "+design.row=")))
-                          : overrides for overrides in expected}
-        for overrides in configurations.values():
+        for overrides in one_job_per_configuration(expected):
             self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
         sweep = Path(str(config.hydra.sweep.dir))
         for number, overrides in enumerate(expected):
@@ -128,6 +125,11 @@ def execute(config: SimConfig, directory: Path) -> RunResult:
     ``config.yaml`` is the validated config itself, after any design row
     (``.hydra/config.yaml`` is Hydra's composition, before it).
     """
+    # The model (Mesa) and matplotlib load here, in the job, so a sweep's driver starts without them
+    from sim.io import write_results
+    from sim.plots import market_figure
+    from sim.run import run_model
+
     result = run_model(config)
     write_results(result, directory, tenures=config.output.tenures)
     atomic_write_text(directory / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
@@ -256,6 +258,9 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="default: outputs/compare/<date>_<time>")
     args = parser.parse_args(argv)
+    from sim import compare  # loads scipy.stats (1 s): not at market-sim's start-up
+    from sim.plots import comparison_figure
+
     if args.seeds < 2:
         fail(f"--seeds: must be >= 2 for an interval, got {args.seeds}", "market-sim-compare")
     common = shlex.split(args.common)

@@ -12,11 +12,14 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
-from sim.run import RunResult
+from sim.results import RunResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TABLES = ("firms", "segments", "tenures")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.io import atomic_write_text
-from sim.run import versions
+from sim.results import versions
 
 RECORD = "job.json"
 COMPLETE = "COMPLETE"

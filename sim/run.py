@@ -7,10 +7,7 @@ global state and writes nothing; :mod:`sim.io` writes files.
 
 from __future__ import annotations
 
-import platform
 import time
-from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -19,36 +16,9 @@ import pandas as pd
 from sim.config import SimConfig
 from sim.metrics import retention_rate
 from sim.model import MarketModel
+from sim.results import RunResult, versions
 
-PACKAGES = ("sim", "mesa", "numpy", "pandas", "networkx", "scipy", "hydra-core")
-
-
-@dataclass
-class RunResult:
-    """Everything one run produced.
-
-    Attributes:
-        firms: one row per step and firm.
-        segments: one row per step, firm and segment.
-        tenures: one row per customer spell.
-        summary: per-firm headline figures and run metadata (JSON-ready).
-    """
-
-    firms: pd.DataFrame
-    segments: pd.DataFrame
-    tenures: pd.DataFrame
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-def versions() -> dict[str, str]:
-    """Python and package versions behind a run (recorded with its results)."""
-    found = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "unknown"
-    return found
+__all__ = ["RunResult", "run_model", "versions"]
 
 
 def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,28 @@ from tqdm import tqdm
 from sim import jobs
 from sim.io import atomic_write_text
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# Sweepers that expand jobs as Hydra's basic sweeper does (``sim`` checks fewer of them first)
+BASIC_SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+                  "hydra_plugins.sim_sweeper.sim_sweeper.SimSweeper")
+# Overrides that vary within a configuration: replications (seed) and rows of a design table
+WITHIN_CONFIGURATION = ("seed=", "+design.row=")
 POLL_SECONDS = 0.5
 
 
 def job_overrides(config: DictConfig) -> list[list[str]] | None:
     """Every job's overrides, in job order, as Hydra's basic sweeper expands them; ``None`` for other sweepers."""
-    if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+    if OmegaConf.select(config, "hydra.sweeper._target_") not in BASIC_SWEEPERS:
         return None
     parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
     return [list(job) for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def one_job_per_configuration(overrides: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """The first job of each configuration: jobs that differ only by seed or design row are one configuration."""
+    first: dict[tuple[str, ...], Sequence[str]] = {}
+    for job in overrides:
+        first.setdefault(tuple(item for item in job if not item.startswith(WITHIN_CONFIGURATION)), job)
+    return list(first.values())
 
 
 class SweepProgress(Callback):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim import jobs
+from sim.sweep import one_job_per_configuration
 
 MARKET_SIM = str(Path(sys.executable).with_name("market-sim"))
 TINY = ["market.customers=300", "market.steps=12", "output.figure=false"]
@@ -67,12 +68,13 @@ def test_the_seed_range_idiom_gives_one_job_per_replication_with_its_record(basi
 INJECT = """
 import sys
 import sim.cli
-real = sim.cli.run_model
+import sim.run
+real = sim.run.run_model
 def flaky(config, seed=None):
     if config.seed == 2:
         raise RuntimeError("injected failure")
     return real(config, seed)
-sim.cli.run_model = flaky
+sim.run.run_model = flaky
 sys.argv = ["market-sim", *sys.argv[1:]]
 sim.cli.main()
 """
@@ -153,4 +155,19 @@ def test_a_bad_seed_among_replications_stops_the_sweep_before_any_job(tmp_path):
     done = _sweep([*TINY, "seed=3,-1", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == "market-sim: error: seed: must be a whole number >= 0, got -1"
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_market_sim_sweeps_with_the_sim_sweeper_which_composes_one_job_per_configuration(tmp_path):
+    shown = subprocess.run([MARKET_SIM, "--cfg", "hydra", "--package", "hydra.sweeper"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert "hydra_plugins.sim_sweeper.sim_sweeper.SimSweeper" in shown.stdout, shown.stderr
+    batch = [["seed=0", "market.drift=1"], ["seed=1", "market.drift=1"], ["market.drift=2", "seed=0"],
+             ["+design.row=3", "market.drift=1", "seed=0"]]
+    assert one_job_per_configuration(batch) == [batch[0], batch[2]]
+
+
+def test_a_bad_value_in_a_later_configuration_of_a_sweep_stops_it_before_any_job(tmp_path):
+    done = _sweep([*TINY, "seed=0,1", "market.drift=1,-3", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 2 and "market.drift" in done.stderr, done.stderr
     assert not (tmp_path / "sweep").exists()

@@ -1,0 +1,1 @@
+"""Hydra's basic sweeper, checking one job per configuration instead of every job (``hydra/sweeper=sim``)."""
