@@ -10,13 +10,16 @@ composes configs or reads results (a sweep's driver, ``market-sim --help``)
 does not wait for the model and Mesa to import.
 """
 
-from importlib import import_module
+from importlib import import_module, metadata
 from typing import Any
+
+DISTRIBUTION = "customer-strategy-sim"
+__version__ = metadata.version(DISTRIBUTION)
 
 _HOMES = {"ConfigError": "sim.config", "SimConfig": "sim.config", "load_config": "sim.compose",
           "RunResult": "sim.results", "run_model": "sim.run"}
 
-__all__ = ["ConfigError", "RunResult", "SimConfig", "load_config", "run_model"]
+__all__ = ["ConfigError", "RunResult", "SimConfig", "__version__", "load_config", "run_model"]
 
 
 def __getattr__(name: str) -> Any:

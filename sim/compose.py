@@ -20,7 +20,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 
 from sim.config import ConfigError, SimConfig, register_configs
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
+# An installed wheel carries the configs as sim/conf; a checkout keeps them in its top-level conf/
+_PACKAGED = Path(__file__).resolve().parent / "conf"
+CONFIG_DIR = _PACKAGED if _PACKAGED.is_dir() else _PACKAGED.parent.parent / "conf"
 
 # ${pid:} in run and sweep folder names; cached like Hydra's ${now:...}, so a sweep's jobs share the driver's value
 OmegaConf.register_new_resolver("pid", os.getpid, use_cache=True, replace=True)
@@ -114,14 +116,21 @@ def expand_new_firms(overrides: Sequence[str]) -> list[str]:
     return expanded
 
 
-def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> SimConfig:
+def load_config(overrides: Sequence[str] = (), config_name: str = "config",
+                config_dirs: Sequence[str | os.PathLike[str]] = ()) -> SimConfig:
     """Compose ``conf/<config_name>.yaml`` with Hydra ``overrides`` into a validated config.
 
-    Leaves Hydra's global state as it found it, so it can be called any
-    number of times (and inside a running Hydra app's worker).
+    ``config_dirs`` are folders of your own configs laid out like ``conf/``
+    (``scenario/``, ``strategy/``, ...), searched as ``market-sim --config-dir``
+    or ``hydra.searchpath`` search them. Leaves Hydra's global state as it
+    found it, so it can be called any number of times (and inside a running
+    Hydra app's worker).
     """
     register_configs()
     overrides = expand_new_firms(overrides)
+    if config_dirs:
+        folders = ",".join(f"file://{Path(folder).resolve()}" for folder in config_dirs)
+        overrides = [f"hydra.searchpath=[{folders}]", *overrides]
     already = GlobalHydra.instance().is_initialized()
     if already:
         return to_sim_config(compose(config_name=config_name, overrides=overrides))

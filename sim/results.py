@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-PACKAGES = ("sim", "mesa", "numpy", "pandas", "networkx", "scipy", "hydra-core")
+from sim import DISTRIBUTION
+
+PACKAGES = (DISTRIBUTION, "mesa", "numpy", "pandas", "networkx", "scipy", "hydra-core")
 
 
 @dataclass
