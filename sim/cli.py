@@ -119,7 +119,7 @@ def summary_table(result: RunResult) -> str:
     return frame.to_string(index=False, formatters=formatters, header=headers)
 
 
-def execute(config: SimConfig, directory: Path) -> RunResult:
+def execute(config: SimConfig, directory: Path, progress: bool = False) -> RunResult:
     """Run the model and write its tables, summary, figure and the config it ran (``config.yaml``) into ``directory``.
 
     ``config.yaml`` is the validated config itself, after any design row
@@ -130,7 +130,7 @@ def execute(config: SimConfig, directory: Path) -> RunResult:
     from sim.plots import market_figure
     from sim.run import run_model
 
-    result = run_model(config)
+    result = run_model(config, progress=progress)
     write_results(result, directory, tenures=config.output.tenures)
     atomic_write_text(directory / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
     if config.output.figure:
@@ -154,7 +154,7 @@ def _app(cfg: DictConfig) -> None:
     started, clock = jobs.now(), time.perf_counter()
     try:
         config = to_sim_config(cfg)
-        result = execute(config, directory)
+        result = execute(config, directory, progress=hydra_config.mode == RunMode.RUN)
     except Exception as error:
         if hydra_config.mode != RunMode.MULTIRUN:
             raise

@@ -7,11 +7,13 @@ global state and writes nothing; :mod:`sim.io` writes files.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from sim.config import SimConfig
 from sim.metrics import retention_rate
@@ -19,6 +21,8 @@ from sim.model import MarketModel
 from sim.results import RunResult, versions
 
 __all__ = ["RunResult", "run_model", "versions"]
+
+PROGRESS_AFTER_SECONDS = 2.0  # a run shorter than this never shows a bar
 
 
 def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
@@ -67,17 +71,22 @@ def _firm_summary(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
     return rows
 
 
-def run_model(config: SimConfig, seed: int | None = None) -> RunResult:
+def run_model(config: SimConfig, seed: int | None = None, progress: bool = False) -> RunResult:
     """Run one market from ``config`` with ``seed`` (default ``config.seed``).
 
     Pure: the same config and seed give bit-identical tables, alone, in a
-    sweep or in a worker process.
+    sweep or in a worker process. ``progress`` shows a bar of months on
+    standard error once a run has taken ``PROGRESS_AFTER_SECONDS``, and only
+    when that is a terminal (never in a log file or a sweep's worker).
     """
     seed = config.seed if seed is None else seed
     started = time.perf_counter()
     model = MarketModel(config, seed=seed)
-    while model.running:
-        model.step()
+    with tqdm(total=config.market.steps, desc="market", unit="month", file=sys.stderr, leave=False,
+              delay=PROGRESS_AFTER_SECONDS, disable=None if progress else True) as bar:
+        while model.running:
+            model.step()
+            bar.update()
     tables = model.recorder.tables(model.population, model.steps)
     model.release()
     wall_time = time.perf_counter() - started

@@ -1,6 +1,8 @@
 """The model's schedule and firms' accounts (ODD 3, 7.5-7.7)."""
 
 import gc
+import io
+import sys
 
 import numpy as np
 import pytest
@@ -64,3 +66,23 @@ def test_a_finished_run_leaves_no_model_behind_in_memory(small_config):
     before = alive()
     run_model(small_config)
     assert alive() == before
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream", [_Terminal, io.StringIO])
+def test_a_long_run_shows_its_progress_on_a_terminal_only(small_config, monkeypatch, stream):
+    import sim.run
+
+    captured = stream()
+    monkeypatch.setattr(sys, "stderr", captured)
+    monkeypatch.setattr(sim.run, "PROGRESS_AFTER_SECONDS", 0.0)
+    run_model(small_config, progress=True)
+    shown = captured.getvalue()
+    if stream is _Terminal:
+        assert f"/{small_config.market.steps} [" in shown and "month/s" in shown
+    else:
+        assert shown == ""
