@@ -12,6 +12,11 @@ step, before firms or the recorder see them.
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import mesa
 import numpy as np
 
@@ -23,6 +28,22 @@ from sim.network import build_contacts
 from sim.recorder import Recorder
 
 STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience")
+
+
+class PhaseClock:
+    """Seconds spent in each phase of building and running a model, so a slow run says where its time went."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def __call__(self, phase: str) -> Iterator[None]:
+        """Add the time spent inside the ``with`` block to ``phase``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.perf_counter() - started
 
 
 class MarketModel(mesa.Model):
@@ -39,17 +60,20 @@ class MarketModel(mesa.Model):
         seed = config.seed if seed is None else seed
         super().__init__(rng=seed)
         self.config = config
+        self.clock = PhaseClock()
         mechanisms, research = np.random.SeedSequence(seed).spawn(2)
         self.streams = dict(zip(
             STREAMS, (np.random.default_rng(s) for s in mechanisms.spawn(len(STREAMS))), strict=True))
         firm_names = config.firm_names
         research_streams = [np.random.default_rng(s) for s in research.spawn(len(firm_names))]
         later = events.entering(config)
-        self.population = cust.create_population(config, len(firm_names), self.streams["population"],
-                                                 absent=[firm_names.index(name) for name in sorted(later)])
-        self.segment_sizes = np.zeros(len(config.segments))
-        self.resize_segments()
-        self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
+        with self.clock("build population"):
+            self.population = cust.create_population(config, len(firm_names), self.streams["population"],
+                                                     absent=[firm_names.index(name) for name in sorted(later)])
+            self.segment_sizes = np.zeros(len(config.segments))
+            self.resize_segments()
+        with self.clock("build network"):
+            self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
         weights = np.array([s.share for s in config.segments.values()])
         mean_need = weights @ np.array([s.needs for s in config.segments.values()], dtype=float)
         for code, name in enumerate(firm_names):
@@ -99,58 +123,67 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """Advance the market by one month."""
         population, config = self.population, self.config
-        streams = self.streams
+        streams, clock = self.streams, self.clock
         firms = self.firms
         n_firms, n_segments = len(firms), len(config.segments)
-        at_risk = cust.tally(population, n_firms, n_segments)
+        with clock("tally"):
+            at_risk = cust.tally(population, n_firms, n_segments)
         for firm in firms:
             firm.open_month()
         fired, released = events.fire(self, self.steps)
 
-        cust.drift_needs(population, config, streams["needs"])
+        with clock("needs drift"):
+            cust.drift_needs(population, config, streams["needs"])
         offers = self.offers()
-        cust.spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
-        moves = cust.choose_firms(population, offers, config, streams["choice"])
-        self.recorder.end_spells(population, moves.left, self.steps, reason="churn")
+        with clock("word of mouth"):
+            cust.spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
+        with clock("choice"):
+            moves = cust.choose_firms(population, offers, config, streams["choice"])
+        with clock("record"):
+            self.recorder.end_spells(population, moves.left, self.steps, reason="churn")
         cust.apply_moves(population, moves, self.steps)
-        cust.experience(population, offers, config, streams["experience"])
+        with clock("experience"):
+            cust.experience(population, offers, config, streams["experience"])
 
-        churned = np.bincount(
-            moves.left_firm * n_segments + population.segment[moves.left],
-            weights=population.weight[moves.left], minlength=n_firms * n_segments,
-        ).reshape(n_firms, n_segments)
-        acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
-        (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
-        tallies = cust.experience_tallies(population, n_firms, n_segments)
+        with clock("tally"):
+            churned = np.bincount(
+                moves.left_firm * n_segments + population.segment[moves.left],
+                weights=population.weight[moves.left], minlength=n_firms * n_segments,
+            ).reshape(n_firms, n_segments)
+            acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
+            (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
+            tallies = cust.experience_tallies(population, n_firms, n_segments)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 
-        for firm in firms:
-            firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
-            firm.book(spend=float(spend[firm.code].sum()), price=float(offers.price[firm.code]),
-                      winback_cost=float(moves.winback_cost[firm.code]))
-        for firm in firms:
-            if firm.alive and self.steps % firm.strategy.review_every == 0:
-                firm.review(share=float(shares[firm.code]), offers=offers)
-        for firm in firms:
-            if firm.alive and firm.cash < 0:
-                released[firm.code] = self.exit_firm(firm)
+        with clock("firms"):
+            for firm in firms:
+                firm.observe(at_risk[firm.code], churned[firm.code], held[firm.code], spend[firm.code])
+                firm.book(spend=float(spend[firm.code].sum()), price=float(offers.price[firm.code]),
+                          winback_cost=float(moves.winback_cost[firm.code]))
+            for firm in firms:
+                if firm.alive and self.steps % firm.strategy.review_every == 0:
+                    firm.review(share=float(shares[firm.code]), offers=offers)
+            for firm in firms:
+                if firm.alive and firm.cash < 0:
+                    released[firm.code] = self.exit_firm(firm)
         for firm in firms:
             if not firm.alive:
                 tallies[:, firm.code, :] = 0.0
 
-        self.recorder.record_step(
-            step=self.steps,
-            firms=firms,
-            offers=offers,
-            tallies=tallies,
-            at_risk=at_risk,
-            churned=churned,
-            released=released,
-            acquired=acquired,
-            won_back=moves.won_back,
-            fired=fired,
-        )
+        with clock("record"):
+            self.recorder.record_step(
+                step=self.steps,
+                firms=firms,
+                offers=offers,
+                tallies=tallies,
+                at_risk=at_risk,
+                churned=churned,
+                released=released,
+                acquired=acquired,
+                won_back=moves.won_back,
+                fired=fired,
+            )
         if self.steps >= config.market.steps:
             self.running = False
 

@@ -87,7 +87,8 @@ def run_model(config: SimConfig, seed: int | None = None, progress: bool = False
         while model.running:
             model.step()
             bar.update()
-    tables = model.recorder.tables(model.population, model.steps)
+    with model.clock("tables"):
+        tables = model.recorder.tables(model.population, model.steps)
     model.release()
     wall_time = time.perf_counter() - started
     summary = {
@@ -103,6 +104,7 @@ def run_model(config: SimConfig, seed: int | None = None, progress: bool = False
             for event in config.events
         ],
         "wall_time_seconds": wall_time,
+        "phase_seconds": dict(model.clock.seconds),
         "versions": versions(),
         "firms": _firm_summary(tables["firms"], tables["segments"], config.market.steps_per_year),
     }

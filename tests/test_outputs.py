@@ -55,6 +55,7 @@ def _files(directory: Path) -> dict[str, bytes]:
 def _summary_without_timing(directory: Path) -> dict:
     summary = json.loads((directory / "summary.json").read_text())
     summary.pop("wall_time_seconds")
+    assert set(summary.pop("phase_seconds")) >= {"build network", "word of mouth", "choice", "tables"}
     return summary
 
 
