@@ -240,23 +240,23 @@ def drift_needs(population: Population, config: SimConfig, rng: np.random.Genera
     population.perceived += lag * (population.needs - population.perceived)
 
 
-def _talk(population: Population, firms: int, negative_reach: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per-customer talk about each firm: volume (n, f) and valence (n, f).
+def _talk(population: Population, firms: int, negative_reach: float) -> np.ndarray:
+    """Per-customer talk about each firm, (n, 2f): volume in the first f columns, valence in the last f.
 
     Customers talk about their own firm; detractors reach ``negative_reach``
-    times as many people as others, and their valence is negative.
+    times as many people as others, and their valence is negative. One
+    array, so one sparse product averages both over contacts.
     """
-    n = population.size
-    volume = np.zeros((n, firms))
-    valence = np.zeros((n, firms))
+    talk = np.zeros((population.size, 2 * firms))
     talkers = np.flatnonzero(population.firm != NO_FIRM)
     score = population.score[talkers]
     detractor = score <= DETRACTOR_MAX
     reach = population.wom_activity[talkers] * np.where(detractor, negative_reach, 1.0)
     sign = np.where(score >= PROMOTER_MIN, 1.0, np.where(detractor, -1.0, 0.0))
-    volume[talkers, population.firm[talkers]] = reach
-    valence[talkers, population.firm[talkers]] = reach * sign
-    return volume, valence
+    firm = population.firm[talkers]
+    talk[talkers, firm] = reach
+    talk[talkers, firms + firm] = reach * sign
+    return talk
 
 
 def spread_word_of_mouth(
@@ -276,8 +276,7 @@ def spread_word_of_mouth(
     wom = config.market.wom
     firms = len(offers.price)
     dt = 1.0 / config.market.steps_per_year
-    volume, valence = _talk(population, firms, wom.negative_reach)
-    heard = contacts.mean(np.hstack([volume, valence]))
+    heard = contacts.mean(_talk(population, firms, wom.negative_reach))
     buzz, tone = heard[:, :firms], heard[:, firms:]
     hazard = offers.innovation.T[population.segment] + wom.imitation * buzz
     adopt = rng.random(hazard.shape) < -np.expm1(-hazard * dt)

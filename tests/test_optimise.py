@@ -128,14 +128,16 @@ def test_invalid_combinations_are_pruned_with_their_reason_and_never_scored(tabl
     assert len(table) == 8
 
 
-def test_the_best_score_is_the_mean_profit_of_its_dials_run_again(config, outcome):
-    best = optimise.best_trial(outcome.study)
-    assert not best.user_attrs.get("preset"), "the search found nothing better than the preset; test is weak"
-    changed = optimise.with_dials(config, "focused", best.params)
+def test_a_score_is_the_mean_profit_of_its_dials_run_again_and_the_best_is_the_highest(config, outcome):
+    scored = [trial for trial in outcome.study.trials if trial.value is not None]
+    # whether 8 trials beat the preset in a tiny market is chance; the best proposal is checked either way
+    proposal = max((trial for trial in scored if not trial.user_attrs.get("preset")), key=lambda trial: trial.value)
+    changed = optimise.with_dials(config, "focused", proposal.params)
+    assert changed.firms["focused"] != config.firms["focused"]
     assert changed.strategies["focused"] == config.strategies["focused"]  # only the firm's own copy changes
     assert changed.firms["centric"] == config.firms["centric"]
-    assert best.value == np.mean(_profits(changed, "focused", range(SEEDS)))
-    assert best.value == max(trial.value for trial in outcome.study.trials if trial.value is not None)
+    assert proposal.value == np.mean(_profits(changed, "focused", range(SEEDS)))
+    assert optimise.best_trial(outcome.study).value == max(trial.value for trial in scored)
 
 
 def test_the_check_runs_best_and_preset_again_on_the_search_seeds_and_on_fresh_ones(outcome):
