@@ -8,9 +8,11 @@ mask, then indices, then a bulk assignment. Shapes below use ``n`` customers,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sim.config import SimConfig
@@ -193,6 +195,26 @@ def value(
     )
 
 
+@numba.njit(cache=True, nogil=True)
+def _rated(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight):  # pragma: no cover
+    """The experience customer ``i`` rates firm ``j``'s offer by (the one formula, see :func:`rated_value`)."""
+    squared = 0.0
+    for a in range(needs.shape[1]):
+        gap = needs[i, a] - offering[j, a]
+        squared += gap * gap
+    return -fit_weight * np.sqrt(squared) - price_weight[i] * (price[j] - 1.0) + service_sensitivity[i] * service[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _rated_each(customers, firm, needs, offering, price, service, price_weight, service_sensitivity,
+                fit_weight):  # pragma: no cover - compiled
+    rated = np.empty(customers.size)
+    for row in range(customers.size):
+        rated[row] = _rated(customers[row], firm[row], needs, offering, price, service, price_weight,
+                            service_sensitivity, fit_weight)
+    return rated
+
+
 def rated_value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
     """The experience (m,) customers ``idx`` rate their own firm by (``idx`` must all have a firm).
 
@@ -200,13 +222,9 @@ def rated_value(population: Population, offers: Offers, config: SimConfig, idx: 
     ``value_for_money`` share, so a cheap, bare offer can be chosen and still
     be rated poorly (stated versus revealed preference).
     """
-    firm = population.firm[idx]
-    gap = population.needs[idx] - offers.offering[firm]
-    return (
-        -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ik,ik->i", gap, gap))
-        - _price_weight(population, idx, rated=True) * (offers.price[firm] - 1.0)
-        + population.service_sensitivity[idx] * offers.service[firm]
-    )
+    return _rated_each(idx, population.firm[idx], population.needs, offers.offering, offers.price, offers.service,
+                       population.price_sensitivity * population.value_for_money, population.service_sensitivity,
+                       config.market.behaviour.fit_weight)
 
 
 def tally(population: Population, firms: int, segments: int, *weights: np.ndarray) -> np.ndarray:
@@ -231,32 +249,68 @@ def experience_tallies(population: Population, firms: int, segments: int) -> np.
                  (score <= DETRACTOR_MAX).astype(float), population.satisfaction)
 
 
+@numba.njit(cache=True, nogil=True)
+def _drift(needs, perceived, segment, drift, noise, step_noise, want_lag):  # pragma: no cover - compiled
+    """Needs take their segment's step and their noise; perceptions close ``want_lag`` of the gap (in place)."""
+    for i in range(needs.shape[0]):
+        lag = want_lag[segment[i]]
+        for a in range(needs.shape[1]):
+            moved = needs[i, a] + drift[segment[i], a]
+            moved = moved + step_noise * noise[i, a]
+            needs[i, a] = moved
+            perceived[i, a] += lag * (moved - perceived[i, a])
+
+
 def drift_needs(population: Population, config: SimConfig, rng: np.random.Generator) -> None:
     """Needs move with their segment's drift plus personal noise; perceptions lag behind."""
     step_noise = config.market.needs_noise / np.sqrt(config.market.steps_per_year)
-    population.needs += population.drift[population.segment]
-    population.needs += step_noise * rng.standard_normal(population.needs.shape)
-    lag = population.want_lag[population.segment, None]
-    population.perceived += lag * (population.needs - population.perceived)
+    noise = rng.standard_normal(population.needs.shape)
+    _drift(population.needs, population.perceived, population.segment, population.drift, noise, step_noise,
+           population.want_lag)
 
 
-def _talk(population: Population, firms: int, negative_reach: float) -> np.ndarray:
-    """Per-customer talk about each firm, (n, 2f): volume in the first f columns, valence in the last f.
+def _talk(population: Population, negative_reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each customer says: about which firm (n,), how loudly (n,) and how warmly (n,).
 
     Customers talk about their own firm; detractors reach ``negative_reach``
-    times as many people as others, and their valence is negative. One
-    array, so one sparse product averages both over contacts.
+    times as many people as others, and their valence is negative.
+    Non-customers say nothing: volume and valence 0 (credited to firm 0,
+    where adding zero changes nothing), so hearing needs no branch.
     """
-    talk = np.zeros((population.size, 2 * firms))
-    talkers = np.flatnonzero(population.firm != NO_FIRM)
-    score = population.score[talkers]
+    score = population.score
     detractor = score <= DETRACTOR_MAX
-    reach = population.wom_activity[talkers] * np.where(detractor, negative_reach, 1.0)
-    sign = np.where(score >= PROMOTER_MIN, 1.0, np.where(detractor, -1.0, 0.0))
-    firm = population.firm[talkers]
-    talk[talkers, firm] = reach
-    talk[talkers, firms + firm] = reach * sign
-    return talk
+    talking = population.firm != NO_FIRM
+    volume = np.where(talking, population.wom_activity * np.where(detractor, negative_reach, 1.0), 0.0)
+    valence = volume * np.where(score >= PROMOTER_MIN, 1.0, np.where(detractor, -1.0, 0.0))
+    return np.where(talking, population.firm, 0), volume, valence
+
+
+@numba.njit(cache=True, nogil=True)
+def _hear_and_adopt(indptr, indices, weights, about, volume, valence, innovation, segment, imitation, dt, uniform,
+                    alive, decay, influence, aware, attitude):  # pragma: no cover - compiled
+    """One pass over the contact matrix: what each customer hears about each firm, then awareness and attitude.
+
+    Fuses the contact average of talk volume and valence with the Bass
+    adoption draw and the attitude update, so no (n, 2f) talk or heard array
+    is built; the arithmetic is the same, in the same order, as the
+    array version for a fully mixed market.
+    """
+    firms = aware.shape[1]
+    buzz = np.empty(firms)
+    tone = np.empty(firms)
+    for i in range(aware.shape[0]):
+        buzz[:] = 0.0
+        tone[:] = 0.0
+        for entry in range(indptr[i], indptr[i + 1]):
+            j = indices[entry]
+            buzz[about[j]] += weights[entry] * volume[j]
+            tone[about[j]] += weights[entry] * valence[j]
+        for c in range(firms):
+            if not aware[i, c] and alive[c]:
+                hazard = innovation[segment[i], c] + imitation * buzz[c]
+                aware[i, c] = uniform[i, c] < -math.expm1(-(hazard * dt))
+            mood = attitude[i, c] * (1.0 - decay) + influence * tone[c]
+            attitude[i, c] = min(1.0, max(-1.0, mood))
 
 
 def spread_word_of_mouth(
@@ -276,10 +330,22 @@ def spread_word_of_mouth(
     wom = config.market.wom
     firms = len(offers.price)
     dt = 1.0 / config.market.steps_per_year
-    heard = contacts.mean(_talk(population, firms, wom.negative_reach))
+    about, volume, valence = _talk(population, wom.negative_reach)
+    uniform = rng.random((population.size, firms))
+    if contacts.adjacency is not None:
+        matrix = contacts.adjacency
+        _hear_and_adopt(matrix.indptr, matrix.indices, matrix.data, about, volume, valence, offers.innovation.T,
+                        population.segment, wom.imitation, dt, uniform, offers.alive, wom.attitude_decay,
+                        wom.attitude_influence, population.aware, population.attitude)
+        return
+    talk = np.zeros((population.size, 2 * firms))
+    everyone = np.arange(population.size)
+    talk[everyone, about] = volume
+    talk[everyone, firms + about] = valence
+    heard = contacts.mean(talk)
     buzz, tone = heard[:, :firms], heard[:, firms:]
     hazard = offers.innovation.T[population.segment] + wom.imitation * buzz
-    adopt = rng.random(hazard.shape) < -np.expm1(-hazard * dt)
+    adopt = uniform < -np.expm1(-hazard * dt)
     population.aware |= adopt & offers.alive[None, :]
     population.attitude *= 1.0 - wom.attitude_decay
     population.attitude += wom.attitude_influence * tone
@@ -305,6 +371,43 @@ class Moves:
     won_back: np.ndarray
 
 
+@numba.njit(cache=True, nogil=True)
+def _utilities(choosers, incumbent, needs, offering, price, service, price_sensitivity, service_sensitivity,
+               inertia, attitude, aware, alive, fit_weight, attitude_weight, outside_utility,
+               taste):  # pragma: no cover - compiled
+    """Utility (m, f+1) of each known firm and the outside option after the taste shock, and the best pick (m,).
+
+    A firm a customer does not know, or that no longer trades, has utility
+    minus infinity; the incumbent gets the customer's inertia. The value term
+    is :func:`value` (fit, full price, service) customer by customer.
+    """
+    firms = offering.shape[0]
+    utility = np.empty((choosers.size, firms + 1))
+    pick = np.empty(choosers.size, dtype=np.int64)
+    for row in range(choosers.size):
+        i = choosers[row]
+        for j in range(firms):
+            if not (aware[i, j] and alive[j]):
+                utility[row, j] = -np.inf
+                continue
+            squared = 0.0
+            for a in range(needs.shape[1]):
+                gap = needs[i, a] - offering[j, a]
+                squared += gap * gap
+            worth = (-fit_weight * np.sqrt(squared) - price_sensitivity[i] * (price[j] - 1.0)
+                     + service_sensitivity[i] * service[j]) + attitude_weight * attitude[i, j]
+            if j == incumbent[row]:
+                worth += inertia[i]
+            utility[row, j] = worth + taste[row, j]
+        utility[row, firms] = outside_utility + taste[row, firms]
+        best = 0
+        for j in range(1, firms + 1):
+            if utility[row, j] > utility[row, best]:
+                best = j
+        pick[row] = best
+    return utility, pick
+
+
 def choose_firms(
     population: Population, offers: Offers, config: SimConfig, rng: np.random.Generator
 ) -> Moves:
@@ -327,16 +430,11 @@ def choose_firms(
 
     incumbent = population.firm[choosers]
     held = incumbent != NO_FIRM
-    utility = np.full((len(choosers), firms + 1), behaviour.outside_utility)
-    utility[:, :firms] = (
-        value(population, offers, config, choosers)
-        + behaviour.attitude_weight * population.attitude[choosers]
-    )
-    utility[np.flatnonzero(held), incumbent[held]] += population.inertia[choosers[held]]
-    usable = population.aware[choosers] & offers.alive[None, :]
-    utility[:, :firms][~usable] = -np.inf
-    utility += rng.gumbel(size=utility.shape)
-    pick = np.argmax(utility, axis=1)
+    taste = rng.gumbel(size=(len(choosers), firms + 1))
+    utility, pick = _utilities(choosers, incumbent, population.needs, offers.offering, offers.price, offers.service,
+                               population.price_sensitivity, population.service_sensitivity, population.inertia,
+                               population.attitude, population.aware, offers.alive, behaviour.fit_weight,
+                               behaviour.attitude_weight, behaviour.outside_utility, taste)
     choice = np.where(pick == firms, NO_FIRM, pick)
 
     winback_cost = np.zeros(firms)
@@ -377,6 +475,24 @@ def apply_moves(population: Population, moves: Moves, step: int) -> None:
     population.spell_start[moves.joined] = step
 
 
+@numba.njit(cache=True, nogil=True)
+def _experience(customers, firm, needs, offering, price, service, price_weight, service_sensitivity, fit_weight,
+                level_weight, reference_value, disconfirmation_weight, adaptation, score_noise, noise, influence,
+                expectation, satisfaction, score, attitude):  # pragma: no cover - compiled
+    """Each customer's rated experience, satisfaction, expectation, score and own attitude, in one pass."""
+    for row in range(customers.size):
+        i, j = customers[row], firm[row]
+        experienced = _rated(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight)
+        expected = expectation[i]
+        feeling = 1.0 / (1.0 + np.exp(-level_weight * (experienced - reference_value)
+                                       - disconfirmation_weight * (experienced - expected)))
+        satisfaction[i] = feeling
+        expectation[i] = expected + adaptation * (experienced - expected)
+        score[i] = min(10, max(0, int(np.rint(10.0 * feeling + score_noise * noise[row]))))
+        own = attitude[i, j]
+        attitude[i, j] = own + influence * (2.0 * feeling - 1.0 - own)
+
+
 def experience(
     population: Population, offers: Offers, config: SimConfig, rng: np.random.Generator
 ) -> None:
@@ -389,17 +505,10 @@ def experience(
     """
     behaviour = config.market.behaviour
     customers = np.flatnonzero(population.firm != NO_FIRM)
-    firm = population.firm[customers]
-    experienced = rated_value(population, offers, config, customers)
-    expected = population.expectation[customers]
-    satisfaction = 1.0 / (1.0 + np.exp(
-        -behaviour.level_weight * (experienced - behaviour.reference_value)
-        - behaviour.disconfirmation_weight * (experienced - expected)
-    ))
-    population.satisfaction[customers] = satisfaction
-    population.expectation[customers] = expected + behaviour.expectation_adaptation * (experienced - expected)
-    noisy = 10.0 * satisfaction + behaviour.score_noise * rng.standard_normal(len(customers))
-    population.score[customers] = np.clip(np.rint(noisy), 0, 10).astype(np.int64)
-    influence = config.market.wom.attitude_influence
-    own = population.attitude[customers, firm]
-    population.attitude[customers, firm] = own + influence * (2.0 * satisfaction - 1.0 - own)
+    noise = rng.standard_normal(len(customers))
+    _experience(customers, population.firm[customers], population.needs, offers.offering, offers.price,
+                offers.service, population.price_sensitivity * population.value_for_money,
+                population.service_sensitivity, behaviour.fit_weight, behaviour.level_weight,
+                behaviour.reference_value, behaviour.disconfirmation_weight, behaviour.expectation_adaptation,
+                behaviour.score_noise, noise, config.market.wom.attitude_influence, population.expectation,
+                population.satisfaction, population.score, population.attitude)

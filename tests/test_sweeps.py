@@ -70,10 +70,10 @@ import sys
 import sim.cli
 import sim.run
 real = sim.run.run_model
-def flaky(config, seed=None):
+def flaky(config, seed=None, **options):
     if config.seed == 2:
         raise RuntimeError("injected failure")
-    return real(config, seed)
+    return real(config, seed, **options)
 sim.run.run_model = flaky
 sys.argv = ["market-sim", *sys.argv[1:]]
 sim.cli.main()
