@@ -227,26 +227,44 @@ def rated_value(population: Population, offers: Offers, config: SimConfig, idx: 
                        config.market.behaviour.fit_weight)
 
 
-def tally(population: Population, firms: int, segments: int, *weights: np.ndarray) -> np.ndarray:
-    """Real customers by current firm and segment, (f, s); or, given (n,) ``weights``, their sums, (w, f, s).
+@numba.njit(cache=True, nogil=True)
+def _sums_by_cell(firm, segment, weight, score, satisfaction, spend, firms, segments,
+                  rows):  # pragma: no cover - compiled
+    """Sums by (firm, segment) cell over customers with a firm, in real units, in one pass.
 
-    Each simulated customer counts for its ``weight`` real ones.
+    Row 0 counts customers; with ``rows`` 5, rows 1-4 sum promoters,
+    detractors, satisfaction and spend. Adds customer by customer in index order, as ``np.bincount`` does, so the
+    sums are the same to the last bit.
     """
-    held = np.flatnonzero(population.firm != NO_FIRM)
-    codes = population.firm[held] * segments + population.segment[held]
-    size = firms * segments
-    real = population.weight[held]
-    if not weights:
-        return np.bincount(codes, weights=real, minlength=size).reshape(firms, segments)
-    return np.stack([np.bincount(codes, weights=w[held] * real, minlength=size) for w in weights]).reshape(
-        len(weights), firms, segments)
+    sums = np.zeros((rows, firms * segments))
+    for i in range(firm.size):
+        if firm[i] < 0:
+            continue
+        cell = firm[i] * segments + segment[i]
+        real = weight[i]
+        sums[0, cell] += 1.0 * real
+        if rows > 1:
+            sums[1, cell] += (1.0 if score[i] >= PROMOTER_MIN else 0.0) * real
+            sums[2, cell] += (1.0 if score[i] <= DETRACTOR_MAX else 0.0) * real
+            sums[3, cell] += satisfaction[i] * real
+            sums[4, cell] += spend[i] * real
+    return sums.reshape(rows, firms, segments)
 
 
-def experience_tallies(population: Population, firms: int, segments: int) -> np.ndarray:
-    """(4, f, s): customers, promoters (9-10), detractors (0-6) and summed satisfaction by firm and segment."""
-    score = population.score
-    return tally(population, firms, segments, np.ones(population.size), (score >= PROMOTER_MIN).astype(float),
-                 (score <= DETRACTOR_MAX).astype(float), population.satisfaction)
+def tally(population: Population, firms: int, segments: int) -> np.ndarray:
+    """Real customers by current firm and segment, (f, s): each simulated customer counts for its ``weight``."""
+    return _sums_by_cell(population.firm, population.segment, population.weight, population.score,
+                         population.satisfaction, population.spend, firms, segments, 1)[0]
+
+
+def experience_tallies(population: Population, firms: int, segments: int) -> tuple[np.ndarray, np.ndarray]:
+    """Customers, promoters (9-10), detractors (0-6) and summed satisfaction by firm and segment, (4, f, s).
+
+    Also the month's spend, (f, s); all in real units.
+    """
+    sums = _sums_by_cell(population.firm, population.segment, population.weight, population.score,
+                         population.satisfaction, population.spend, firms, segments, 5)
+    return sums[:4], sums[4]
 
 
 @numba.njit(cache=True, nogil=True)

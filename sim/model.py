@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim import customers as cust
 from sim import events
@@ -151,8 +152,7 @@ class MarketModel(mesa.Model):
                 weights=population.weight[moves.left], minlength=n_firms * n_segments,
             ).reshape(n_firms, n_segments)
             acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
-            (spend,) = cust.tally(population, n_firms, n_segments, population.spend)
-            tallies = cust.experience_tallies(population, n_firms, n_segments)
+            tallies, spend = cust.experience_tallies(population, n_firms, n_segments)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 
@@ -186,6 +186,16 @@ class MarketModel(mesa.Model):
             )
         if self.steps >= config.market.steps:
             self.running = False
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables of a finished run (:meth:`sim.recorder.Recorder.tables`).
+
+        The contact network is let go first: the tables do not need it, and
+        at a million customers it is a large share of the peak memory.
+        """
+        self.contacts = None
+        with self.clock("tables"):
+            return self.recorder.tables(self.population, self.steps)
 
     def release(self) -> None:
         """Let go of the firms so a finished model can be garbage-collected.

@@ -39,14 +39,14 @@ class Recorder:
 
     def end_spells(self, population: Population, idx: np.ndarray, step: int, reason: str) -> None:
         """Close the current spells of customers ``idx`` at ``step``."""
-        if idx.size:
+        if idx.size:  # narrow integers while the run goes on; tables() widens them to the output's int64
             self.spells.append({
-                "customer": idx.astype(np.int64),
-                "segment": population.segment[idx],
-                "firm": population.firm[idx],
-                "start": population.spell_start[idx],
-                "end": np.full(idx.size, step, dtype=np.int64),
-                "ended_by": np.full(idx.size, SPELL_ENDINGS.index(reason), dtype=np.int64),
+                "customer": idx.astype(np.int32),
+                "segment": population.segment[idx].astype(np.int32),
+                "firm": population.firm[idx].astype(np.int32),
+                "start": population.spell_start[idx].astype(np.int32),
+                "end": np.full(idx.size, step, dtype=np.int32),
+                "ended_by": np.full(idx.size, SPELL_ENDINGS.index(reason), dtype=np.int8),
             })
 
     def record_step(
@@ -66,7 +66,7 @@ class Recorder:
         """Append the firm rows and the firm x segment rows of one step.
 
         Every count is in real units (simulated counts times ``market.scale``).
-        ``tallies`` is :func:`sim.customers.experience_tallies` of the
+        ``tallies`` is the (4, f, s) array of :func:`sim.customers.experience_tallies` for the
         customers at the end of the step. ``at_risk``, ``churned`` and
         ``released`` are (f, s): customers held at
         the start of the step, customers who left by choice, and customers lost
@@ -154,16 +154,20 @@ class Recorder:
         segments["firm"] = pd.Categorical.from_codes(segments["firm"], dtype=firm_cat)
         segments["segment"] = pd.Categorical.from_codes(segments["segment"], dtype=segment_cat)
 
-        spells = {k: np.concatenate([s[k] for s in self.spells]) if self.spells else np.array([], dtype=np.int64)
+        spells = {k: np.concatenate([s[k] for s in self.spells]) if self.spells else np.array([], dtype=np.int32)
                   for k in ("customer", "segment", "firm", "start", "end", "ended_by")}
+        self.spells = []
+        order = np.lexsort((spells["end"], spells["start"], spells["customer"]))  # stable: by customer, start, end
+        spells = {k: v[order] for k, v in spells.items()}
+        start, end = spells["start"].astype(np.int64), spells["end"].astype(np.int64)
         tenures = pd.DataFrame({
-            "customer": spells["customer"],
+            "customer": spells["customer"].astype(np.int64),
             "segment": pd.Categorical.from_codes(spells["segment"], dtype=segment_cat),
             "firm": pd.Categorical.from_codes(spells["firm"], dtype=firm_cat),
-            "start": spells["start"],
-            "end": spells["end"],
-            "duration": spells["end"] - spells["start"],
+            "start": start,
+            "end": end,
+            "duration": end - start,
             "ended_by": pd.Categorical.from_codes(spells["ended_by"], dtype=pd.CategoricalDtype(SPELL_ENDINGS)),
-        }).sort_values(["customer", "start", "end"], kind="stable", ignore_index=True)
+        })
         tenures["churned"] = tenures["ended_by"] == "churn"
         return {"firms": firms, "segments": segments, "tenures": tenures}

@@ -87,8 +87,7 @@ def run_model(config: SimConfig, seed: int | None = None, progress: bool = False
         while model.running:
             model.step()
             bar.update()
-    with model.clock("tables"):
-        tables = model.recorder.tables(model.population, model.steps)
+    tables = model.tables()
     model.release()
     wall_time = time.perf_counter() - started
     summary = {
