@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim import DISTRIBUTION
 
-PACKAGES = (DISTRIBUTION, "mesa", "numpy", "pandas", "networkx", "scipy", "hydra-core")
+PACKAGES = (DISTRIBUTION, "mesa", "numpy", "numba", "pandas", "networkx", "scipy", "hydra-core")
 
 
 @dataclass
