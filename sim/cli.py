@@ -34,7 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim import jobs
-from sim.compose import CONFIG_DIR, expand_new_firms, load_config, to_sim_config
+from sim.compose import CONFIG_DIR, INSTALLED_CONFIGS, expand_new_firms, load_config, to_sim_config
 from sim.config import ConfigError, SimConfig, register_configs
 from sim.io import atomic_write_text, write_figure, write_table
 from sim.results import RunResult
@@ -335,8 +335,11 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=optimise.BATCH,
                         help="trials proposed together, whose runs share one pool of workers (part of what makes "
                              "a search reproducible, with --sampler-seed)")
+    parser.add_argument("--config-dir", type=Path, default=None,
+                        help="a folder of your own configs laid out like conf/: --base may name its scenarios, and "
+                             "--save-as writes into its strategy/ (required for --save-as with an installed package)")
     parser.add_argument("--save-as", default=None,
-                        help="also write the best strategy to conf/strategy/NAME.yaml (never overwrites a preset)")
+                        help="also write the best strategy as a preset NAME.yaml (never overwrites one)")
     args = parser.parse_args(argv)
     check_seeds = args.seeds if args.check_seeds is None else args.check_seeds
     for flag, value, least in (("--trials", args.trials, 1), ("--seeds", args.seeds, 2), ("--workers", args.workers, 1),
@@ -347,14 +350,20 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     if args.save_as is not None:
         if not args.save_as.isidentifier():
             fail(f"--save-as: {args.save_as!r} is not a preset name (letters, digits and _)", program)
-        saved = optimise.STRATEGY_DIR / f"{args.save_as}.yaml"
-        if saved.exists():
-            fail(f"--save-as: {saved} exists; choose another name (presets are never overwritten)", program)
+        if args.config_dir is None and INSTALLED_CONFIGS:
+            fail("--save-as: the installed package's presets are not to be changed; give --config-dir DIR, "
+                 "a folder of your own", program)
+        folder = optimise.STRATEGY_DIR if args.config_dir is None else args.config_dir / "strategy"
+        for existing in (optimise.STRATEGY_DIR / f"{args.save_as}.yaml", folder / f"{args.save_as}.yaml"):
+            if existing.exists():
+                fail(f"--save-as: {existing} exists; choose another name (presets are never overwritten)", program)
+        saved = folder / f"{args.save_as}.yaml"
     if args.storage is not None and not args.storage.parent.is_dir():
         fail(f"--storage: no directory {args.storage.parent}", program)
     base = _overrides(args.base)
     try:
-        config = load_config(base)
+        mine = [args.config_dir] if args.config_dir is not None and args.config_dir.is_dir() else []
+        config = load_config(base, config_dirs=mine)
         if args.firm not in config.firms:
             raise ConfigError(f"firm: unknown firm {args.firm!r}; allowed: {', '.join(sorted(config.firms))}")
         search = optimise.Search(firm=args.firm, space=optimise.load_space(args.space), seeds=args.seeds,
@@ -380,9 +389,11 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     (out / "best_strategy.yaml").write_text(optimise.strategy_yaml(outcome))
     (out / "report.md").write_text(text)
     if saved is not None:
+        saved.parent.mkdir(parents=True, exist_ok=True)
         with saved.open("x") as stream:  # "x": never overwrite a preset written meanwhile
             stream.write(optimise.strategy_yaml(outcome, args.save_as))
-        print(f"saved: {saved} (use firms.{args.firm}.strategy={args.save_as} with "
+        where = "" if args.config_dir is None else f"--config-dir {args.config_dir} "
+        print(f"saved: {saved} (use {where}firms.{args.firm}.strategy={args.save_as} with "
               f"+strategy@strategies.{args.save_as}={args.save_as})")
     print(f"results: {out}")
 

@@ -22,7 +22,8 @@ from sim.config import ConfigError, SimConfig, register_configs
 
 # An installed wheel carries the configs as sim/conf; a checkout keeps them in its top-level conf/
 _PACKAGED = Path(__file__).resolve().parent / "conf"
-CONFIG_DIR = _PACKAGED if _PACKAGED.is_dir() else _PACKAGED.parent.parent / "conf"
+INSTALLED_CONFIGS = _PACKAGED.is_dir()
+CONFIG_DIR = _PACKAGED if INSTALLED_CONFIGS else _PACKAGED.parent.parent / "conf"
 
 # ${pid:} in run and sweep folder names; cached like Hydra's ${now:...}, so a sweep's jobs share the driver's value
 OmegaConf.register_new_resolver("pid", os.getpid, use_cache=True, replace=True)

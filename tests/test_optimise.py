@@ -239,6 +239,16 @@ def test_save_as_writes_the_preset_once_and_refuses_to_overwrite_it(tmp_path, ca
     assert "mine.yaml exists" in capsys.readouterr().err
 
 
+def test_save_as_writes_into_a_users_config_folder_that_then_composes(tmp_path, capsys):
+    mine = tmp_path / "my_conf"
+    optimise_main(["--base", " ".join(TINY), "--space", "pricing", "--trials", "2", "--seeds", "2", "--workers", "1",
+                   "--config-dir", str(mine), "--save-as", "tuned", "--out", str(tmp_path / "out")])
+    assert f"--config-dir {mine} firms.focused.strategy=tuned" in capsys.readouterr().out
+    config = load_config(["+strategy@strategies.tuned=tuned", "firms.focused.strategy=tuned"], config_dirs=[mine])
+    assert config.firms["focused"].strategy == "tuned"
+    assert not (optimise.STRATEGY_DIR / "tuned.yaml").exists()
+
+
 def test_the_command_writes_trials_best_strategy_and_report(tmp_path):
     out = tmp_path / "out"
     done = subprocess.run([OPTIMISE, "--base", " ".join(TINY), "--space", "pricing", "--trials", "3", "--seeds", "2",
