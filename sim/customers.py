@@ -173,10 +173,32 @@ def create_population(
     )
 
 
-def _price_weight(population: Population, idx: np.ndarray, rated: bool) -> np.ndarray:
-    """Weight of price: full price sensitivity when choosing, its value-for-money share when rating."""
-    weight = population.price_sensitivity[idx]
-    return weight * population.value_for_money[idx] if rated else weight
+def _price_weight(population: Population, rated: bool) -> np.ndarray:
+    """Weight of price (n,): full price sensitivity when choosing, its value-for-money share when rating."""
+    weight = population.price_sensitivity
+    return weight * population.value_for_money if rated else weight
+
+
+@numba.njit(cache=True, nogil=True)
+def _worth(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight):  # pragma: no cover
+    """What firm ``j``'s offer is worth to customer ``i``: fit, price, service (the one formula of :func:`value`)."""
+    squared = 0.0
+    for a in range(needs.shape[1]):
+        gap = needs[i, a] - offering[j, a]
+        squared += gap * gap
+    return -fit_weight * np.sqrt(squared) - price_weight[i] * (price[j] - 1.0) + service_sensitivity[i] * service[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _worth_to(customers, offers_of, needs, offering, price, service, price_weight, service_sensitivity,
+              fit_weight):  # pragma: no cover - compiled
+    """(m, c): :func:`_worth` of firm ``offers_of[row, c]`` to customer ``customers[row]``."""
+    worth = np.empty(offers_of.shape)
+    for row in range(customers.size):
+        for column in range(offers_of.shape[1]):
+            worth[row, column] = _worth(customers[row], offers_of[row, column], needs, offering, price, service,
+                                        price_weight, service_sensitivity, fit_weight)
+    return worth
 
 
 def value(
@@ -187,32 +209,10 @@ def value(
     ``rated=False`` is the value a customer chooses by; ``rated=True`` the
     experience a customer rates, where price counts only as value for money.
     """
-    gap = population.needs[idx, None, :] - offers.offering[None, :, :]
-    return (
-        -config.market.behaviour.fit_weight * np.sqrt(np.einsum("ifk,ifk->if", gap, gap))
-        - _price_weight(population, idx, rated)[:, None] * (offers.price[None, :] - 1.0)
-        + population.service_sensitivity[idx, None] * offers.service[None, :]
-    )
-
-
-@numba.njit(cache=True, nogil=True)
-def _rated(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight):  # pragma: no cover
-    """The experience customer ``i`` rates firm ``j``'s offer by (the one formula, see :func:`rated_value`)."""
-    squared = 0.0
-    for a in range(needs.shape[1]):
-        gap = needs[i, a] - offering[j, a]
-        squared += gap * gap
-    return -fit_weight * np.sqrt(squared) - price_weight[i] * (price[j] - 1.0) + service_sensitivity[i] * service[j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _rated_each(customers, firm, needs, offering, price, service, price_weight, service_sensitivity,
-                fit_weight):  # pragma: no cover - compiled
-    rated = np.empty(customers.size)
-    for row in range(customers.size):
-        rated[row] = _rated(customers[row], firm[row], needs, offering, price, service, price_weight,
-                            service_sensitivity, fit_weight)
-    return rated
+    every_firm = np.broadcast_to(np.arange(len(offers.price)), (len(idx), len(offers.price)))
+    return _worth_to(idx, every_firm, population.needs, offers.offering, offers.price, offers.service,
+                     _price_weight(population, rated), population.service_sensitivity,
+                     config.market.behaviour.fit_weight)
 
 
 def rated_value(population: Population, offers: Offers, config: SimConfig, idx: np.ndarray) -> np.ndarray:
@@ -222,9 +222,9 @@ def rated_value(population: Population, offers: Offers, config: SimConfig, idx: 
     ``value_for_money`` share, so a cheap, bare offer can be chosen and still
     be rated poorly (stated versus revealed preference).
     """
-    return _rated_each(idx, population.firm[idx], population.needs, offers.offering, offers.price, offers.service,
-                       population.price_sensitivity * population.value_for_money, population.service_sensitivity,
-                       config.market.behaviour.fit_weight)
+    return _worth_to(idx, population.firm[idx][:, None], population.needs, offers.offering, offers.price,
+                     offers.service, _price_weight(population, rated=True), population.service_sensitivity,
+                     config.market.behaviour.fit_weight)[:, 0]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -404,7 +404,7 @@ def _utilities(choosers, incumbent, needs, offering, price, service, price_sensi
 
     A firm a customer does not know, or that no longer trades, has utility
     minus infinity; the incumbent gets the customer's inertia. The value term
-    is :func:`value` (fit, full price, service) customer by customer.
+    is :func:`_worth` with the full price weight, as in :func:`value`.
     """
     firms = offering.shape[0]
     utility = np.empty((choosers.size, firms + 1))
@@ -415,12 +415,8 @@ def _utilities(choosers, incumbent, needs, offering, price, service, price_sensi
             if not (aware[i, j] and alive[j]):
                 utility[row, j] = -np.inf
                 continue
-            squared = 0.0
-            for a in range(needs.shape[1]):
-                gap = needs[i, a] - offering[j, a]
-                squared += gap * gap
-            worth = (-fit_weight * np.sqrt(squared) - price_sensitivity[i] * (price[j] - 1.0)
-                     + service_sensitivity[i] * service[j]) + attitude_weight * attitude[i, j]
+            worth = (_worth(i, j, needs, offering, price, service, price_sensitivity, service_sensitivity, fit_weight)
+                     + attitude_weight * attitude[i, j])
             if j == incumbent[row]:
                 worth += inertia[i]
             utility[row, j] = worth + taste[row, j]
@@ -507,7 +503,7 @@ def _experience(customers, firm, needs, offering, price, service, price_weight, 
     """Each customer's rated experience, satisfaction, expectation, score and own attitude, in one pass."""
     for row in range(customers.size):
         i, j = customers[row], firm[row]
-        experienced = _rated(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight)
+        experienced = _worth(i, j, needs, offering, price, service, price_weight, service_sensitivity, fit_weight)
         expected = expectation[i]
         feeling = 1.0 / (1.0 + np.exp(-level_weight * (experienced - reference_value)
                                        - disconfirmation_weight * (experienced - expected)))
@@ -532,7 +528,7 @@ def experience(
     customers = np.flatnonzero(population.firm != NO_FIRM)
     noise = rng.standard_normal(len(customers))
     _experience(customers, population.firm[customers], population.needs, offers.offering, offers.price,
-                offers.service, population.price_sensitivity * population.value_for_money,
+                offers.service, _price_weight(population, rated=True),
                 population.service_sensitivity, behaviour.fit_weight, behaviour.level_weight,
                 behaviour.reference_value, behaviour.disconfirmation_weight, behaviour.expectation_adaptation,
                 behaviour.score_noise, noise, config.market.wom.attitude_influence, population.expectation,
