@@ -18,6 +18,7 @@ import numpy as np
 from sim.config import SimConfig
 from sim.metrics import DETRACTOR_MAX, PROMOTER_MIN
 from sim.network import Contacts
+from sim.prefetch import PREFETCH_DISTANCE, prefetch
 
 NO_FIRM = -1
 
@@ -318,15 +319,19 @@ def _hear_and_adopt(indptr, indices, weights, said, innovation, segment, imitati
     Fuses the contact average of talk volume and valence with the Bass
     adoption draw and the attitude update, so no (n, 2f) talk or heard array
     is built; the arithmetic is the same, in the same order, as the
-    array version for a fully mixed market.
+    array version for a fully mixed market. Records of contacts further down
+    the list are prefetched (:mod:`sim.prefetch`), since far contacts are
+    random reads.
     """
     firms = aware.shape[1]
     buzz = np.empty(firms)
     tone = np.empty(firms)
+    last = indices.size - 1
     for i in range(aware.shape[0]):
         buzz[:] = 0.0
         tone[:] = 0.0
         for entry in range(indptr[i], indptr[i + 1]):
+            prefetch(said, indices[min(entry + PREFETCH_DISTANCE, last)])
             talk = said[indices[entry]]
             buzz[talk.about] += weights[entry] * talk.volume
             tone[talk.about] += weights[entry] * talk.valence
