@@ -293,6 +293,20 @@ TALK = np.dtype([("about", np.int64), ("volume", np.float64), ("valence", np.flo
 far away in the array costs one cache miss rather than one per field."""
 
 
+@numba.njit(cache=True, nogil=True)
+def _say(firm, score, wom_activity, negative_reach, said):  # pragma: no cover - compiled
+    """Fill ``said`` with what each customer says, in one pass (see :func:`_talk`)."""
+    for i in range(firm.size):
+        talk = said[i]
+        if firm[i] == NO_FIRM:
+            talk.about, talk.volume, talk.valence = 0, 0.0, 0.0
+            continue
+        detractor = score[i] <= DETRACTOR_MAX
+        talk.about = firm[i]
+        talk.volume = wom_activity[i] * (negative_reach if detractor else 1.0)
+        talk.valence = talk.volume * (1.0 if score[i] >= PROMOTER_MIN else (-1.0 if detractor else 0.0))
+
+
 def _talk(population: Population, negative_reach: float) -> np.ndarray:
     """What each customer says, (n,) :data:`TALK` records.
 
@@ -301,13 +315,8 @@ def _talk(population: Population, negative_reach: float) -> np.ndarray:
     Non-customers say nothing: volume and valence 0 (credited to firm 0,
     where adding zero changes nothing), so hearing needs no branch.
     """
-    score = population.score
-    detractor = score <= DETRACTOR_MAX
-    talking = population.firm != NO_FIRM
     said = np.empty(population.size, dtype=TALK)
-    said["about"] = np.where(talking, population.firm, 0)
-    said["volume"] = np.where(talking, population.wom_activity * np.where(detractor, negative_reach, 1.0), 0.0)
-    said["valence"] = said["volume"] * np.where(score >= PROMOTER_MIN, 1.0, np.where(detractor, -1.0, 0.0))
+    _say(population.firm, population.score, population.wom_activity, negative_reach, said)
     return said
 
 
@@ -449,10 +458,11 @@ def choose_firms(
     behaviour = config.market.behaviour
     firms = len(offers.price)
     has_firm = population.firm != NO_FIRM
-    knows_one = (population.aware & offers.alive[None, :]).any(axis=1)
     review = behaviour.review_rate + behaviour.dissatisfaction_churn * (1 - population.satisfaction) ** 2
-    reviewing = has_firm & (rng.random(population.size) < review)
-    choosers = np.flatnonzero((~has_firm & knows_one) | reviewing)
+    choosing = has_firm & (rng.random(population.size) < review)
+    shoppers = np.flatnonzero(~has_firm)
+    choosing[shoppers[(population.aware[shoppers] & offers.alive).any(axis=1)]] = True
+    choosers = np.flatnonzero(choosing)
 
     incumbent = population.firm[choosers]
     held = incumbent != NO_FIRM
