@@ -6,14 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench dashboard lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	# compat: the checkout goes on sys.path, so Hydra's plugin scan finds hydra_plugins/sim_sweeper
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray]" --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray,classroom]" --config-settings editable_mode=compat
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -25,6 +25,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m sim.benchmark $(ARGS)
+
+dashboard: $(STAMP)
+	$(BIN)/market-sim-dashboard $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,8 +6,26 @@ Figures are built without pyplot, so drawing them changes no global state
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 from matplotlib.figure import Figure
+
+
+class InlineFigure(Figure):
+    """A matplotlib Figure that shows itself as a picture when a notebook cell ends with it.
+
+    Notebooks draw a Figure inline only through pyplot's inline backend,
+    which a figure built without pyplot never meets: Jupyter, VS Code and
+    Colab would print "<Figure size 1100x700 with 4 Axes>" instead. Every
+    display front end asks an object for ``_repr_png_``, so answering it
+    works in all of them, with no magic and no pyplot.
+    """
+
+    def _repr_png_(self) -> bytes:
+        picture = io.BytesIO()
+        self.savefig(picture, format="png", dpi=90)
+        return picture.getvalue()
 
 PANELS = (
     ("share", "Market share"),
@@ -23,7 +41,7 @@ def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
     Retention is left blank after a firm has exited (the exit month itself,
     when every customer is lost, is drawn).
     """
-    figure = Figure(figsize=(11, 7))  # fixed margins: a layout engine would triple the time to save every run
+    figure = InlineFigure(figsize=(11, 7))  # fixed margins: a layout engine triples the time to save every run
     figure.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.2, wspace=0.18)
     axes = figure.subplots(2, 2, sharex=True)
     for (column, title), axis in zip(PANELS, axes.ravel(), strict=True):
@@ -38,7 +56,8 @@ def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
         axis.grid(alpha=0.3)
     for axis in axes[1]:
         axis.set_xlabel("year")
-    axes[0, 0].legend(loc="upper left", fontsize="small")
+    if axes[0, 0].lines:  # a run with no steps yet (the dashboard before its first step) has none
+        axes[0, 0].legend(loc="upper left", fontsize="small")
     return figure
 
 
@@ -48,7 +67,7 @@ def convergence_figure(summary: pd.DataFrame, headlines: dict[str, str]) -> Figu
     ``summary`` is :func:`sim.convergence.summarise` output; ``headlines``
     maps its columns to panel titles.
     """
-    figure = Figure(figsize=(4 * len(headlines), 3.8), layout="constrained")
+    figure = InlineFigure(figsize=(4 * len(headlines), 3.8), layout="constrained")
     axes = figure.subplots(1, len(headlines), squeeze=False)[0]
     for (column, title), axis in zip(headlines.items(), axes, strict=True):
         for firm, rows in summary.groupby("firm", sort=False):
@@ -70,7 +89,7 @@ def comparison_figure(trajectories: pd.DataFrame, baseline: str, alternative: st
     three outcomes.
     """
     panels = (("share", "Market share"), ("cumulative_profit", "Cumulative profit"), ("nps", "NPS"))
-    figure = Figure(figsize=(13, 4), layout="constrained")
+    figure = InlineFigure(figsize=(13, 4), layout="constrained")
     axes = figure.subplots(1, len(panels))
     colours = {firm: f"C{index}" for index, firm in enumerate(dict.fromkeys(trajectories["firm"]))}
     for (column, title), axis in zip(panels, axes, strict=True):
@@ -90,7 +109,7 @@ def comparison_figure(trajectories: pd.DataFrame, baseline: str, alternative: st
 
 
 def _panels(count: int, width: float = 4.2) -> list:
-    figure = Figure(figsize=(width * count, 3.8), layout="constrained")
+    figure = InlineFigure(figsize=(width * count, 3.8), layout="constrained")
     return [figure, *figure.subplots(1, count, squeeze=False)[0]]
 
 

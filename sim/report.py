@@ -32,7 +32,7 @@ from scipy import stats
 
 from sim import store, survival
 from sim.io import atomic_write_text, write_figure, write_table
-from sim.plots import interval_bands, interval_bars
+from sim.plots import InlineFigure, interval_bands, interval_bars
 
 PROGRAM = "market-sim-report"
 BAD_INPUT_EXIT = 2
@@ -187,7 +187,7 @@ def heatmap_figure(differences: pd.DataFrame, x: str, y: str, title: str) -> Fig
     (``winner - loser``); a star marks a cell whose 95% interval excludes 0.
     """
     pairs = list(dict.fromkeys(zip(differences["first"], differences["second"], strict=True)))
-    figure = Figure(figsize=(4.6 * len(pairs), 3.8), layout="constrained")
+    figure = InlineFigure(figsize=(4.6 * len(pairs), 3.8), layout="constrained")
     axes = figure.subplots(1, len(pairs), squeeze=False)[0]
     for (first, second), axis in zip(pairs, axes, strict=True):
         rows = differences[(differences["first"] == first) & (differences["second"] == second)]
@@ -223,7 +223,7 @@ def survival_figure(estimates: Sequence[tuple[str, pd.DataFrame, pd.DataFrame]],
     """
     segments = list(dict.fromkeys(segment for _, _, by_segment in estimates for segment in by_segment["segment"]))
     columns = ["all segments", *segments]
-    figure = Figure(figsize=(3.2 * len(columns), 2.6 * len(estimates) + 0.6))
+    figure = InlineFigure(figsize=(3.2 * len(columns), 2.6 * len(estimates) + 0.6))
     axes = figure.subplots(len(estimates), len(columns), squeeze=False, sharex=True, sharey=True)
     for row, (config, overall, by_segment) in enumerate(estimates):
         for column, name in enumerate(columns):

@@ -1,0 +1,143 @@
+"""The live classroom dashboard: Mesa's SolaraViz over a market a teacher sets up with controls.
+
+``make dashboard`` (or ``market-sim-dashboard``) serves it at
+http://localhost:8765; in Jupyter, ``from sim.dashboard import page`` and
+then ``page`` as the last line of a cell shows the same page. Controls pick
+the scenario, each firm's strategy, a few dials, the network and the seed;
+play, pause, step and reset are Mesa's own. Reset builds a new market from
+the controls, composed exactly as ``market-sim`` would compose the same
+overrides (:func:`overrides`), so what the class sees is a run anyone can
+repeat from the command line.
+
+The pictures are drawn server-side with matplotlib from the run's own
+tables (:mod:`sim.live`, which notebooks use too), so ``make bench`` times
+one step plus everything the page redraws (:func:`redraw`) without a
+browser. Solara widgets do not render in Colab; there the notebooks carry
+the same pictures.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+
+import solara
+
+with warnings.catch_warnings():
+    # Solara's hook check flags Mesa 3.3.1's ComponentsView, whose early return only happens with no components
+    warnings.filterwarnings("ignore", message=".*ComponentsView")
+    from mesa.visualization import SolaraViz
+
+from sim.compose import CONFIG_DIR, load_config
+from sim.live import NetworkView, charts_figure, network_figure, segment_table
+from sim.model import MarketModel
+
+NO_SCENARIO = "none"
+SCENARIOS = (NO_SCENARIO, *sorted(path.stem for path in (CONFIG_DIR / "scenario").glob("*.yaml")))
+STRATEGIES = tuple(sorted(path.stem for path in (CONFIG_DIR / "strategy").glob("*.yaml")))
+NETWORKS = tuple(sorted(path.stem for path in (CONFIG_DIR / "network").glob("*.yaml")))
+ADDRESS = ("localhost", 8765)
+DPI = 72
+"""Resolution of the page's pictures: sharp on a projector at the page's size, cheap to redraw."""
+
+
+def overrides(scenario: str = NO_SCENARIO, focused: str = "focused", centric: str = "centric",
+              obsessed: str = "obsessed", network: str = "small_world", customers: int = 10_000,
+              drift: float = 1.0, imitation: float = 0.38, seed: int = 0) -> list[str]:
+    """The ``market-sim`` overrides the dashboard's controls stand for.
+
+    The three firms are the default market's, named for the strategy they
+    start with; each control sets the strategy that firm plays.
+    """
+    chosen = [] if scenario == NO_SCENARIO else [f"scenario={scenario}"]
+    return [*chosen, f"firms.focused.strategy={focused}", f"firms.centric.strategy={centric}",
+            f"firms.obsessed.strategy={obsessed}", f"network={network}", f"market.customers={customers}",
+            f"market.drift={drift}", f"market.wom.imitation={imitation}", f"seed={seed}"]
+
+
+class DashboardMarket(MarketModel):
+    """A :class:`MarketModel` built from the dashboard's controls (SolaraViz rebuilds it with keywords on reset)."""
+
+    def __init__(self, scenario: str = NO_SCENARIO, focused: str = "focused", centric: str = "centric",
+                 obsessed: str = "obsessed", network: str = "small_world", customers: int = 10_000,
+                 drift: float = 1.0, imitation: float = 0.38, seed: int = 0) -> None:
+        """Compose the config of these controls and build the market (see :func:`overrides`)."""
+        chosen = overrides(scenario, focused, centric, obsessed, network, customers, drift, imitation, seed)
+        super().__init__(load_config(chosen), seed=int(seed))
+        self.overrides = chosen
+        self.view = NetworkView.of(self, seed=int(seed))
+
+
+
+
+def _choices(values: Sequence[str], value: str, label: str) -> dict[str, object]:
+    return {"type": "Select", "value": value, "values": list(values), "label": label}
+
+
+MODEL_PARAMS = {
+    "scenario": _choices(SCENARIOS, NO_SCENARIO, "Scenario (conf/scenario)"),
+    "focused": _choices(STRATEGIES, "focused", "Strategy of firm 'focused'"),
+    "centric": _choices(STRATEGIES, "centric", "Strategy of firm 'centric'"),
+    "obsessed": _choices(STRATEGIES, "obsessed", "Strategy of firm 'obsessed'"),
+    "network": _choices(NETWORKS, "small_world", "Word-of-mouth network"),
+    "customers": {"type": "SliderInt", "value": 10_000, "min": 1_000, "max": 50_000, "step": 1_000,
+                  "label": "Simulated customers"},
+    "drift": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 3.0, "step": 0.25,
+              "label": "Speed of changing needs (x default)"},
+    "imitation": {"type": "SliderFloat", "value": 0.38, "min": 0.0, "max": 1.0, "step": 0.02,
+                  "label": "Word of mouth strength (Bass q)"},
+    "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed"},
+}
+"""The controls: Mesa's ``model_params``, each the keyword of :class:`DashboardMarket` it sets on reset."""
+
+
+def Charts(model: MarketModel) -> solara.Element:
+    """Share, cumulative profit, retention and NPS by firm so far."""
+    return solara.FigureMatplotlib(charts_figure(model), format="png", dpi=DPI)
+
+
+def Network(model: DashboardMarket) -> solara.Element:
+    """The sampled customers coloured by their current firm."""
+    return solara.FigureMatplotlib(network_figure(model, model.view), format="png", dpi=DPI)
+
+
+def Segments(model: MarketModel) -> solara.Element:
+    """Share of each segment held by each firm now, in percent."""
+    with solara.Card(f"Segment share by firm, month {model.steps} (%)") as card:
+        solara.DataFrame(segment_table(model).reset_index(), items_per_page=10)
+        solara.Text("overrides: " + " ".join(getattr(model, "overrides", [])))
+    return card
+
+
+def redraw(model: DashboardMarket) -> None:
+    """Everything the page redraws after a step, rendered to the bytes the browser receives (for ``make bench``)."""
+    import io
+
+    for figure in (charts_figure(model), network_figure(model, model.view)):
+        figure.savefig(io.BytesIO(), format="png", dpi=DPI)
+    segment_table(model)
+
+
+def make_page(model: DashboardMarket | None = None) -> solara.Element:
+    """The dashboard page around ``model`` (a default market when omitted)."""
+    return SolaraViz(model if model is not None else DashboardMarket(), components=[Charts, Network, Segments],
+                     model_params=MODEL_PARAMS, name="Customer strategy: focused, centric, obsessed")
+
+
+page = make_page()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``market-sim-dashboard [--host H] [--port P]``: serve the page with Solara (``make dashboard``)."""
+    import argparse
+
+    from solara.__main__ import cli as solara_cli
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=ADDRESS[0])
+    parser.add_argument("--port", type=int, default=ADDRESS[1])
+    args = parser.parse_args(argv)
+    print(f"market-sim-dashboard: open http://{args.host}:{args.port} (Ctrl-C stops it)", file=sys.stderr)
+    solara_cli(["run", "sim.dashboard:page", "--host", args.host, "--port", str(args.port), "--production",
+                "--no-open"])

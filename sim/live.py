@@ -1,0 +1,133 @@
+"""Live views of a model while it runs: the steps so far as charts, a network picture, a segment table.
+
+Notebooks and the dashboard (:mod:`sim.dashboard`) both draw from these, so
+a class sees the same pictures in either. Figures are plain matplotlib
+(built without pyplot, like :mod:`sim.plots`), so they render in Jupyter,
+VS Code and Colab alike.
+
+The network picture shows a neighbourhood of a few hundred customers
+gathered around a few starting customers; its layout is computed once
+(:class:`NetworkView`) and reused at every step, so customers stay put and
+only their colours change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+
+from sim.customers import NO_FIRM, tally
+from sim.model import MarketModel
+from sim.plots import InlineFigure, market_figure
+
+SAMPLED_CUSTOMERS = 300
+"""Customers in the network picture: enough to see clusters form, few enough to draw in a few milliseconds."""
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """A fixed sample of the contact network for pictures: which customers, who knows whom, and where each sits."""
+
+    customers: np.ndarray
+    edges: np.ndarray
+    positions: np.ndarray
+
+    @classmethod
+    def of(cls, model: MarketModel, seed: int = 0, size: int = SAMPLED_CUSTOMERS) -> NetworkView:
+        """Gather ``size`` customers breadth-first around a few seeded starting customers, and lay them out once.
+
+        A uniform sample of a sparse graph would show almost no contacts;
+        a neighbourhood shows the local clusters word of mouth travels in.
+        In a fully mixed market everyone knows everyone, so the sample's
+        contacts are drawn as a complete graph. The draw uses its own
+        generator seeded by ``seed``, so it takes no random numbers from
+        the model.
+        """
+        n = model.population.size
+        rng = np.random.default_rng(seed)
+        adjacency = model.contacts.adjacency if model.contacts is not None else None
+        if adjacency is None:
+            chosen = np.sort(rng.choice(n, size=min(size, n), replace=False))
+            graph = nx.complete_graph(len(chosen))
+        else:
+            chosen = _neighbourhood(adjacency.indptr, adjacency.indices, size, rng)
+            sub = adjacency[chosen][:, chosen].tocoo()
+            graph = nx.empty_graph(len(chosen))
+            graph.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)
+        layout = nx.spring_layout(graph, seed=int(rng.integers(2**31)), iterations=50)
+        positions = np.array([layout[node] for node in range(len(chosen))])
+        edges = np.array(list(graph.edges), dtype=np.int64).reshape(-1, 2)
+        return cls(chosen, edges, positions)
+
+
+def _neighbourhood(indptr: np.ndarray, indices: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``size`` customers reached breadth-first from a few random starts, sorted."""
+    n = len(indptr) - 1
+    seen: dict[int, None] = {}
+    frontier = [int(start) for start in rng.choice(n, size=min(4, n), replace=False)]
+    while frontier and len(seen) < size:
+        nxt = []
+        for customer in frontier:
+            if customer in seen:
+                continue
+            seen[customer] = None
+            if len(seen) == size:
+                break
+            nxt.extend(int(c) for c in indices[indptr[customer]:indptr[customer + 1]])
+        frontier = nxt
+    return np.array(sorted(seen), dtype=np.int64)
+
+
+def firms_so_far(model: MarketModel) -> pd.DataFrame:
+    """The ``firms`` table of the steps run so far (the same rows ``run_model`` writes)."""
+    return pd.DataFrame(model.recorder.firm_rows)
+
+
+def charts_figure(model: MarketModel) -> Figure:
+    """Share, cumulative profit, retention and NPS by firm so far: the figure ``market-sim`` saves."""
+    rows = firms_so_far(model)
+    if rows.empty:
+        rows = pd.DataFrame({column: pd.Series(dtype=float) for column in ("step", "firm", "strategy", "alive",
+                                                                          "released", "share", "cumulative_profit",
+                                                                          "retention_rate", "nps")})
+    return market_figure(rows, model.config.market.steps_per_year)
+
+
+def firm_colours(count: int) -> list[str]:
+    """One colour per firm code, matplotlib's default cycle, so the network matches the charts."""
+    cycle = [f"C{code}" for code in range(10)]
+    return [cycle[code % len(cycle)] for code in range(count)]
+
+
+def network_figure(model: MarketModel, view: NetworkView) -> Figure:
+    """The sampled customers at their fixed places, coloured by the firm each uses now (grey: none)."""
+    figure = InlineFigure(figsize=(5.5, 5.5))
+    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+    axis = figure.add_subplot()
+    if len(view.edges):
+        segments = view.positions[view.edges]
+        axis.add_collection(LineCollection(segments, colors="0.8", linewidths=0.5, zorder=1))
+    firm = model.population.firm[view.customers]
+    names = model.config.firm_names
+    colours = np.array(["0.6", *firm_colours(len(names))], dtype=object)[np.where(firm == NO_FIRM, 0, firm + 1)]
+    axis.scatter(view.positions[:, 0], view.positions[:, 1], c=list(colours), s=18, zorder=2, linewidths=0)
+    for code, name in enumerate(names):
+        axis.scatter([], [], c=firm_colours(len(names))[code], s=18, label=name)
+    axis.scatter([], [], c="0.6", s=18, label="no firm")
+    axis.legend(loc="lower left", fontsize="small", frameon=False)
+    axis.set_title(f"{len(view.customers)} customers and their contacts, month {model.steps}")
+    axis.set_axis_off()
+    return figure
+
+
+def segment_table(model: MarketModel) -> pd.DataFrame:
+    """Share of each segment (rows) held by each firm (columns) now, in percent of the segment's real customers."""
+    names, segments = model.config.firm_names, model.config.segment_names
+    held = tally(model.population, len(names), len(segments))
+    share = held / np.maximum(model.segment_sizes, 1e-12)[None, :]
+    return pd.DataFrame(np.round(100 * share.T, 1), index=pd.Index(segments, name="segment"), columns=names)

@@ -1,0 +1,143 @@
+"""The live dashboard, driven as a teacher would drive it: in a real browser against a real server.
+
+The server is ``market-sim-dashboard`` on a free localhost port; the browser
+is headless Chromium (Debian's ``chromium``, which ``.ci/run`` installs)
+driven by Playwright with no browser download. A screenshot is kept outside
+the repository, in ``$SIM_ARTIFACTS`` (default: the system's temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sim.dashboard import DashboardMarket, overrides
+from sim.live import NetworkView, charts_figure, network_figure, segment_table
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(os.environ.get("SIM_ARTIFACTS", Path(tempfile.gettempdir()) / "market-sim-artifacts"))
+
+needs_browser = pytest.mark.skipif(
+    not HAVE_CHROMIUM and not os.environ.get("CI"),
+    reason="Chromium not installed (Debian: apt-get install chromium; .ci/run installs it)",
+)
+
+
+def test_the_controls_compose_the_market_market_sim_would_run():
+    model = DashboardMarket(scenario="ryanair", focused="obsessed", customers=2_000, drift=0.5, seed=3)
+    assert model.config.firms["focused"].strategy == "obsessed"
+    assert "lowcost" in model.config.firm_names
+    assert model.config.market.customers == 2_000 and model.config.market.drift == 0.5
+    assert overrides(seed=3)[-1] == "seed=3" and model.config.seed == 3
+
+
+def test_the_network_picture_keeps_its_layout_while_colours_follow_the_firms():
+    model = DashboardMarket(customers=2_000, seed=1)
+    view = model.view
+    assert len(view.customers) == 300 and len(view.edges) > 300  # a neighbourhood, not isolated dots
+    again = NetworkView.of(model, seed=1)  # the same sample and layout for the same run
+    assert all((getattr(again, part) == getattr(view, part)).all() for part in ("customers", "edges", "positions"))
+    before = model.population.firm[view.customers].copy()
+    for _ in range(12):
+        model.step()
+    assert model.view is view
+    assert (model.population.firm[view.customers] != before).any()
+    assert network_figure(model, view).axes[0].get_title().endswith("month 12")
+
+
+def test_the_live_tables_are_the_run_so_far():
+    model = DashboardMarket(customers=2_000, seed=1)
+    assert len(charts_figure(model).axes) == 4  # before the first step: empty panels, no error
+    for _ in range(3):
+        model.step()
+    shares = segment_table(model)
+    assert list(shares.columns) == model.config.firm_names
+    assert list(shares.index) == model.config.segment_names
+    assert ((shares >= 0) & (shares <= 100)).all().all()
+    rows = model.recorder.firm_rows
+    assert {row["step"] for row in rows} == {1, 2, 3}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard_url():
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([str(Path(sys.executable).with_name("market-sim-dashboard")), "--host",
+                                   "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_served(url, server, log)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _wait_until_served(url, server, log) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            pytest.fail(f"market-sim-dashboard did not serve {url}:\n{log.read().decode(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+
+
+@needs_browser
+def test_a_teacher_steps_changes_a_strategy_and_resets_in_a_browser(dashboard_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(dashboard_url)
+        expect(page.get_by_text("Step: 0")).to_be_visible(timeout=90_000)
+        charts = page.locator("img").first
+        expect(charts).to_be_visible(timeout=30_000)
+        before = charts.get_attribute("src")
+
+        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_text("Step: 1")).to_be_visible(timeout=30_000)
+        expect(charts).not_to_have_attribute("src", before, timeout=30_000)
+
+        page.locator(".v-select", has_text="Strategy of firm 'focused'").click()
+        page.locator(".menuable__content__active .v-list-item", has_text="obsessed").click()
+        page.get_by_role("button", name="Reset").click()
+        expect(page.get_by_text("Step: 0")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("firms.focused.strategy=obsessed")).to_be_visible(timeout=60_000)
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_text("Step: 1")).to_be_visible(timeout=30_000)
+        page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+        browser.close()
+    assert not errors, errors
