@@ -18,6 +18,7 @@ the same pictures.
 
 from __future__ import annotations
 
+import io
 import sys
 import warnings
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ with warnings.catch_warnings():
     from mesa.visualization import SolaraViz
 
 from sim.compose import CONFIG_DIR, load_config
-from sim.live import NetworkView, charts_figure, network_figure, segment_table
+from sim.live import LiveCharts, LiveNetwork, NetworkView, segment_table
 from sim.model import MarketModel
 
 NO_SCENARIO = "none"
@@ -38,8 +39,9 @@ SCENARIOS = (NO_SCENARIO, *sorted(path.stem for path in (CONFIG_DIR / "scenario"
 STRATEGIES = tuple(sorted(path.stem for path in (CONFIG_DIR / "strategy").glob("*.yaml")))
 NETWORKS = tuple(sorted(path.stem for path in (CONFIG_DIR / "network").glob("*.yaml")))
 ADDRESS = ("localhost", 8765)
-DPI = 72
-"""Resolution of the page's pictures: sharp on a projector at the page's size, cheap to redraw."""
+PNG = {"format": "png", "dpi": 72, "pil_kwargs": {"compress_level": 1}}
+"""How the page's pictures are sent: sharp on a projector at the page's size; light compression, because
+PIL's default level took a tenth of each redraw to save a few kilobytes on a local connection."""
 
 
 def overrides(scenario: str = NO_SCENARIO, focused: str = "focused", centric: str = "centric",
@@ -94,29 +96,33 @@ MODEL_PARAMS = {
 
 def Charts(model: MarketModel) -> solara.Element:
     """Share, cumulative profit, retention and NPS by firm so far."""
-    return solara.FigureMatplotlib(charts_figure(model), format="png", dpi=DPI)
+    charts = solara.use_memo(lambda: LiveCharts(model), [model])
+    return solara.FigureMatplotlib(charts.update(), dependencies=[model, model.steps], **PNG)
 
 
 def Network(model: DashboardMarket) -> solara.Element:
     """The sampled customers coloured by their current firm."""
-    return solara.FigureMatplotlib(network_figure(model, model.view), format="png", dpi=DPI)
+    network = solara.use_memo(lambda: LiveNetwork(model, model.view), [model])
+    return solara.FigureMatplotlib(network.update(), dependencies=[model, model.steps], **PNG)
 
 
 def Segments(model: MarketModel) -> solara.Element:
-    """Share of each segment held by each firm now, in percent."""
+    """Share of each segment held by each firm now, in percent, and the overrides that make this market."""
     with solara.Card(f"Segment share by firm, month {model.steps} (%)") as card:
         solara.DataFrame(segment_table(model).reset_index(), items_per_page=10)
-        solara.Text("overrides: " + " ".join(getattr(model, "overrides", [])))
+        solara.Text("market-sim " + " ".join(getattr(model, "overrides", [])))
     return card
 
 
-def redraw(model: DashboardMarket) -> None:
-    """Everything the page redraws after a step, rendered to the bytes the browser receives (for ``make bench``)."""
-    import io
-
-    for figure in (charts_figure(model), network_figure(model, model.view)):
-        figure.savefig(io.BytesIO(), format="png", dpi=DPI)
-    segment_table(model)
+def redraw(charts: LiveCharts, network: LiveNetwork) -> list[bytes]:
+    """What the page sends after a step: both pictures brought up to date and rendered as PNG (for ``make bench``)."""
+    pictures = []
+    for figure in (charts.update(), network.update()):
+        png = io.BytesIO()
+        figure.savefig(png, **PNG)
+        pictures.append(png.getvalue())
+    segment_table(charts.model)
+    return pictures
 
 
 def make_page(model: DashboardMarket | None = None) -> solara.Element:

@@ -19,11 +19,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.customers import NO_FIRM, tally
 from sim.model import MarketModel
-from sim.plots import InlineFigure, market_figure
+from sim.plots import PANELS, InlineFigure, market_figure, market_series
 
 SAMPLED_CUSTOMERS = 300
 """Customers in the network picture: enough to see clusters form, few enough to draw in a few milliseconds."""
@@ -83,46 +84,99 @@ def _neighbourhood(indptr: np.ndarray, indices: np.ndarray, size: int, rng: np.r
     return np.array(sorted(seen), dtype=np.int64)
 
 
+_NO_ROWS = pd.DataFrame({column: pd.Series(dtype=float) for column in ("step", "firm", "strategy", "alive", "released",
+                                                                       *(column for column, _ in PANELS))})
+
+
 def firms_so_far(model: MarketModel) -> pd.DataFrame:
-    """The ``firms`` table of the steps run so far (the same rows ``run_model`` writes)."""
-    return pd.DataFrame(model.recorder.firm_rows)
+    """The ``firms`` table of the steps run so far (the same rows ``run_model`` writes; no rows before a step)."""
+    rows = model.recorder.firm_rows
+    return pd.DataFrame(rows) if rows else _NO_ROWS
 
 
-def charts_figure(model: MarketModel) -> Figure:
+class LiveCharts:
+    """:func:`sim.plots.market_figure` of a running model, kept open and brought up to date in place.
+
+    Building the figure costs about as much as drawing it, so a live page
+    that redraws every month updates the lines' data instead; titles sit at
+    a fixed height and the value axes carry at most five ticks, because
+    laying out text is most of what drawing this figure costs.
+    """
+
+    def __init__(self, model: MarketModel) -> None:
+        self.model = model
+        self.figure = market_figure(_NO_ROWS, model.config.market.steps_per_year)
+        for axis in self.figure.axes:  # the costly parts of redrawing: placing titles and tick labels anew
+            axis.set_title(axis.get_title(), y=1.0, pad=5)
+            axis.yaxis.set_major_locator(MaxNLocator(5))
+        self.lines: dict[tuple[int, str], Line2D] = {}
+        self.drawn_step = -1
+        self.update()
+
+    def update(self) -> InlineFigure:
+        """The figure with every step run so far."""
+        if self.model.steps == self.drawn_step:
+            return self.figure
+        axes = self.figure.axes
+        for key, (years, values) in market_series(firms_so_far(self.model),
+                                                  self.model.config.market.steps_per_year).items():
+            if key in self.lines:
+                self.lines[key].set_data(years, values)
+            else:
+                (self.lines[key],) = axes[key[0]].plot(years, values, label=key[1])
+        for axis in axes:
+            axis.relim()
+            axis.autoscale_view()
+        if self.lines and axes[0].get_legend() is None:
+            axes[0].legend(loc="upper left", fontsize="small")
+        self.drawn_step = self.model.steps
+        return self.figure
+
+
+def charts_figure(model: MarketModel) -> InlineFigure:
     """Share, cumulative profit, retention and NPS by firm so far: the figure ``market-sim`` saves."""
-    rows = firms_so_far(model)
-    if rows.empty:
-        rows = pd.DataFrame({column: pd.Series(dtype=float) for column in ("step", "firm", "strategy", "alive",
-                                                                          "released", "share", "cumulative_profit",
-                                                                          "retention_rate", "nps")})
-    return market_figure(rows, model.config.market.steps_per_year)
+    return LiveCharts(model).figure
 
 
 def firm_colours(count: int) -> list[str]:
     """One colour per firm code, matplotlib's default cycle, so the network matches the charts."""
-    cycle = [f"C{code}" for code in range(10)]
-    return [cycle[code % len(cycle)] for code in range(count)]
+    return [f"C{code % 10}" for code in range(count)]
 
 
-def network_figure(model: MarketModel, view: NetworkView) -> Figure:
-    """The sampled customers at their fixed places, coloured by the firm each uses now (grey: none)."""
-    figure = InlineFigure(figsize=(5.5, 5.5))
-    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
-    axis = figure.add_subplot()
-    if len(view.edges):
-        segments = view.positions[view.edges]
-        axis.add_collection(LineCollection(segments, colors="0.8", linewidths=0.5, zorder=1))
-    firm = model.population.firm[view.customers]
-    names = model.config.firm_names
-    colours = np.array(["0.6", *firm_colours(len(names))], dtype=object)[np.where(firm == NO_FIRM, 0, firm + 1)]
-    axis.scatter(view.positions[:, 0], view.positions[:, 1], c=list(colours), s=18, zorder=2, linewidths=0)
-    for code, name in enumerate(names):
-        axis.scatter([], [], c=firm_colours(len(names))[code], s=18, label=name)
-    axis.scatter([], [], c="0.6", s=18, label="no firm")
-    axis.legend(loc="lower left", fontsize="small", frameon=False)
-    axis.set_title(f"{len(view.customers)} customers and their contacts, month {model.steps}")
-    axis.set_axis_off()
-    return figure
+class LiveNetwork:
+    """The sampled customers at their fixed places, coloured by the firm each uses now (grey: none).
+
+    Drawn once; :meth:`update` only recolours the customers and retitles the picture.
+    """
+
+    def __init__(self, model: MarketModel, view: NetworkView) -> None:
+        self.model, self.view = model, view
+        names = model.config.firm_names
+        self.palette = np.array(["0.6", *firm_colours(len(names))], dtype=object)
+        self.figure = InlineFigure(figsize=(5.5, 5.5))
+        self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+        axis = self.figure.add_subplot()
+        if len(view.edges):
+            axis.add_collection(LineCollection(view.positions[view.edges], colors="0.8", linewidths=0.5, zorder=1))
+        self.dots = axis.scatter(view.positions[:, 0], view.positions[:, 1], s=18, zorder=2, linewidths=0)
+        for colour, name in zip(self.palette, ["no firm", *names], strict=True):
+            axis.scatter([], [], c=colour, s=18, label=name)
+        axis.legend(loc="lower left", fontsize="small", frameon=False)
+        axis.set_axis_off()
+        self.title = axis.set_title("")
+        self.update()
+
+    def update(self) -> InlineFigure:
+        """The picture as customers stand now."""
+        firm = self.model.population.firm[self.view.customers]
+        self.dots.set_facecolor(list(self.palette[np.where(firm == NO_FIRM, 0, firm + 1)]))
+        self.title.set_text(f"{len(self.view.customers)} customers and their contacts, month {self.model.steps}")
+        return self.figure
+
+
+def network_figure(model: MarketModel, view: NetworkView) -> InlineFigure:
+    """A picture of ``view``'s customers as they stand now (:class:`LiveNetwork`)."""
+    return LiveNetwork(model, view).figure
 
 
 def segment_table(model: MarketModel) -> pd.DataFrame:

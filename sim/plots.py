@@ -35,29 +35,37 @@ PANELS = (
 )
 
 
-def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> Figure:
-    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis).
+def market_series(firms: pd.DataFrame, steps_per_year: int = 12) -> dict[tuple[int, str], tuple[pd.Series, pd.Series]]:
+    """The lines of :func:`market_figure`: ``(panel, firm label) -> (years, values)``, panels in :data:`PANELS` order.
 
-    Retention is left blank after a firm has exited (the exit month itself,
-    when every customer is lost, is drawn).
+    Retention is a 12-month mean, left blank after a firm has exited (the
+    exit month itself, when every customer is lost, is kept).
     """
-    figure = InlineFigure(figsize=(11, 7))  # fixed margins: a layout engine triples the time to save every run
-    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.2, wspace=0.18)
-    axes = figure.subplots(2, 2, sharex=True)
-    for (column, title), axis in zip(PANELS, axes.ravel(), strict=True):
+    lines = {}
+    for panel, (column, _) in enumerate(PANELS):
         for name, history in firms.groupby("firm", observed=True, sort=False):
             series = history[column]
             if column == "retention_rate":
                 trading = history["alive"] | (history["released"] > 0)
                 series = series.rolling(steps_per_year, min_periods=1).mean().where(trading)
-            label = f"{name} ({history['strategy'].iloc[0]})"
-            axis.plot(history["step"] / steps_per_year, series, label=label)
+            lines[panel, f"{name} ({history['strategy'].iloc[0]})"] = (history["step"] / steps_per_year, series)
+    return lines
+
+
+def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> InlineFigure:
+    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis; :func:`market_series`)."""
+    figure = InlineFigure(figsize=(11, 7))  # fixed margins: a layout engine triples the time to save every run
+    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.2, wspace=0.18)
+    axes = figure.subplots(2, 2, sharex=True).ravel()
+    for (_, title), axis in zip(PANELS, axes, strict=True):
         axis.set_title(title)
         axis.grid(alpha=0.3)
-    for axis in axes[1]:
+    for axis in axes[2:]:
         axis.set_xlabel("year")
-    if axes[0, 0].lines:  # a run with no steps yet (the dashboard before its first step) has none
-        axes[0, 0].legend(loc="upper left", fontsize="small")
+    for (panel, label), (years, values) in market_series(firms, steps_per_year).items():
+        axes[panel].plot(years, values, label=label)
+    if axes[0].lines:  # a run with no steps yet (the dashboard before its first step) has none
+        axes[0].legend(loc="upper left", fontsize="small")
     return figure
 
 

@@ -18,10 +18,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.dashboard import DashboardMarket, overrides
-from sim.live import NetworkView, charts_figure, network_figure, segment_table
+from sim.live import LiveCharts, NetworkView, charts_figure, firms_so_far, network_figure, segment_table
+from sim.plots import market_figure
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -68,6 +70,20 @@ def test_the_live_tables_are_the_run_so_far():
     assert ((shares >= 0) & (shares <= 100)).all().all()
     rows = model.recorder.firm_rows
     assert {row["step"] for row in rows} == {1, 2, 3}
+
+
+def test_live_charts_updated_in_place_draw_the_same_lines_as_the_saved_figure():
+    model = DashboardMarket(customers=2_000, seed=2)
+    live = LiveCharts(model)
+    for _ in range(15):
+        model.step()
+        live.update()
+    saved = market_figure(firms_so_far(model))
+    for live_axis, saved_axis in zip(live.figure.axes, saved.axes, strict=True):
+        assert [line.get_label() for line in live_axis.lines] == [line.get_label() for line in saved_axis.lines]
+        for mine, theirs in zip(live_axis.lines, saved_axis.lines, strict=True):
+            np.testing.assert_array_equal(mine.get_xydata(), theirs.get_xydata())
+    assert live.figure._repr_png_().startswith(b"\x89PNG")  # shows itself in a notebook
 
 
 def _free_port() -> int:
