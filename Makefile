@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench dashboard lint clean
+.PHONY: run test bench dashboard screenshot lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
@@ -28,6 +28,10 @@ bench: $(STAMP)
 
 dashboard: $(STAMP)
 	$(BIN)/market-sim-dashboard $(ARGS)
+
+# the README's picture of the dashboard (needs Chromium: apt-get install chromium)
+screenshot: $(STAMP)
+	$(BIN)/python -m sim.browser docs/dashboard.png $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

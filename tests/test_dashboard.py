@@ -2,33 +2,26 @@
 
 The server is ``market-sim-dashboard`` on a free localhost port; the browser
 is headless Chromium (Debian's ``chromium``, which ``.ci/run`` installs)
-driven by Playwright with no browser download. A screenshot is kept outside
+driven by Playwright with no browser download (:mod:`sim.browser`). Without
+Chromium the browser test is skipped, except under CI, where it fails. A screenshot is kept outside
 the repository, in ``$SIM_ARTIFACTS`` (default: the system's temp folder).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.browser import CHROMIUM, chromium, dashboard
 from sim.dashboard import DashboardMarket, overrides
 from sim.live import LiveCharts, NetworkView, charts_figure, firms_so_far, network_figure, segment_table
 from sim.plots import market_figure
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(os.environ.get("SIM_ARTIFACTS", Path(tempfile.gettempdir()) / "market-sim-artifacts"))
 
 needs_browser = pytest.mark.skipif(
@@ -86,51 +79,17 @@ def test_live_charts_updated_in_place_draw_the_same_lines_as_the_saved_figure():
     assert live.figure._repr_png_().startswith(b"\x89PNG")  # shows itself in a notebook
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboard_url():
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen([str(Path(sys.executable).with_name("market-sim-dashboard")), "--host",
-                                   "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_served(url, server, log)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-
-def _wait_until_served(url, server, log) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            pytest.fail(f"market-sim-dashboard did not serve {url}:\n{log.read().decode(errors='replace')[-3000:]}")
-        time.sleep(0.5)
+    with dashboard() as url:
+        yield url
 
 
 @needs_browser
 def test_a_teacher_steps_changes_a_strategy_and_resets_in_a_browser(dashboard_url):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -151,9 +110,8 @@ def test_a_teacher_steps_changes_a_strategy_and_resets_in_a_browser(dashboard_ur
         expect(page.get_by_text("Step: 0")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("firms.focused.strategy=obsessed")).to_be_visible(timeout=60_000)
 
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.get_by_role("button", name="Step").click()
         expect(page.get_by_text("Step: 1")).to_be_visible(timeout=30_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
-        browser.close()
     assert not errors, errors
