@@ -10,8 +10,13 @@ composes configs or reads results (a sweep's driver, ``market-sim --help``)
 does not wait for the model and Mesa to import.
 """
 
+import warnings
 from importlib import import_module, metadata
 from typing import Any
+
+# Mesa imports tqdm.auto for its batch_run, which this package never uses; in a notebook without ipywidgets
+# (a plain Jupyter or VS Code kernel) that import warns "IProgress not found" in the middle of a lesson
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 DISTRIBUTION = "customer-strategy-sim"
 __version__ = metadata.version(DISTRIBUTION)
