@@ -115,3 +115,15 @@ def test_a_teacher_steps_changes_a_strategy_and_resets_in_a_browser(dashboard_ur
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
     assert not errors, errors
+
+
+def test_the_page_displays_inside_jupyter():
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("from sim.dashboard import page\npage")]
+    NotebookClient(notebook, timeout=180, kernel_name="python3").execute()
+    outputs = notebook.cells[0].outputs
+    assert len(outputs) == 1 and "text" not in outputs[0], outputs  # the widget, and nothing on stderr
+    assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
