@@ -12,6 +12,7 @@ default market, plays two years and saves the page.
 from __future__ import annotations
 
 import argparse
+import io
 import shutil
 import socket
 import subprocess
@@ -97,8 +98,12 @@ def screenshot(path: Path, months: int = 24) -> None:
             page.get_by_role("button", name="Step").click()
             expect(page.get_by_text(f"Step: {month}")).to_be_visible(timeout=30_000)
         page.wait_for_timeout(500)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=path)
+        picture = page.screenshot()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image
+
+    # 256 colours are plenty for a page of flat colours and lines, and keep the committed picture small
+    Image.open(io.BytesIO(picture)).convert("RGB").quantize(256).save(path, optimize=True)
 
 
 def main() -> None:
