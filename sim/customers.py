@@ -443,6 +443,24 @@ def _utilities(choosers, incumbent, needs, offering, price, service, price_sensi
     return utility, pick
 
 
+@numba.njit(cache=True, nogil=True)
+def _choosers(firm, satisfaction, uniform, aware, alive, review_rate, dissatisfaction_churn):  # pragma: no cover
+    """Who chooses this step, in index order: customers who review, and customers without a firm who know one."""
+    chosen = np.empty(firm.size, dtype=np.int64)
+    count = 0
+    for i in range(firm.size):
+        if firm[i] != NO_FIRM:
+            choosing = uniform[i] < review_rate + dissatisfaction_churn * (1 - satisfaction[i]) ** 2
+        else:
+            choosing = False
+            for j in range(alive.size):
+                choosing |= aware[i, j] and alive[j]
+        if choosing:
+            chosen[count] = i
+            count += 1
+    return chosen[:count].copy()
+
+
 def choose_firms(
     population: Population, offers: Offers, config: SimConfig, rng: np.random.Generator
 ) -> Moves:
@@ -457,12 +475,8 @@ def choose_firms(
     """
     behaviour = config.market.behaviour
     firms = len(offers.price)
-    has_firm = population.firm != NO_FIRM
-    review = behaviour.review_rate + behaviour.dissatisfaction_churn * (1 - population.satisfaction) ** 2
-    choosing = has_firm & (rng.random(population.size) < review)
-    shoppers = np.flatnonzero(~has_firm)
-    choosing[shoppers[(population.aware[shoppers] & offers.alive).any(axis=1)]] = True
-    choosers = np.flatnonzero(choosing)
+    choosers = _choosers(population.firm, population.satisfaction, rng.random(population.size), population.aware,
+                         offers.alive, behaviour.review_rate, behaviour.dissatisfaction_churn)
 
     incumbent = population.firm[choosers]
     held = incumbent != NO_FIRM
