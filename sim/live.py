@@ -99,8 +99,8 @@ class LiveCharts:
 
     Building the figure costs about as much as drawing it, so a live page
     that redraws every month updates the lines' data instead; titles sit at
-    a fixed height and the value axes carry at most five ticks, because
-    laying out text is most of what drawing this figure costs.
+    a fixed height, years are whole and each axis carries a handful of
+    ticks, because laying out tick labels is most of what drawing it costs.
     """
 
     def __init__(self, model: MarketModel) -> None:
@@ -108,7 +108,8 @@ class LiveCharts:
         self.figure = market_figure(_NO_ROWS, model.config.market.steps_per_year)
         for axis in self.figure.axes:  # the costly parts of redrawing: placing titles and tick labels anew
             axis.set_title(axis.get_title(), y=1.0, pad=5)
-            axis.yaxis.set_major_locator(MaxNLocator(5))
+            axis.yaxis.set_major_locator(MaxNLocator(4))
+            axis.xaxis.set_major_locator(MaxNLocator(6, integer=True))
         self.lines: dict[tuple[int, str], Line2D] = {}
         self.drawn_step = -1
         self.update()
