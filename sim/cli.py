@@ -169,18 +169,29 @@ def _app(cfg: DictConfig) -> None:
     print(f"results: {directory} ({result.summary['wall_time_seconds']:.2f} s)")
 
 
-def nearest_names(full_key: str) -> str:
-    """``"; did you mean ...?"`` with the valid names nearest a misspelt key of the default config, or ``""``."""
+def nearest_names(full_key: str, schema: object = None) -> str:
+    """``"; did you mean ...?"`` with the valid names nearest a misspelt key, and the names allowed there.
+
+    The names are the fields of ``schema`` (the dataclass OmegaConf names in
+    its error, so a preset added on the command line is covered too), else
+    the keys at that place in the default config; ``""`` if neither is known.
+    """
     *parents, wrong = full_key.split(".")
-    node: Any = load_config()
-    try:
-        for name in parents:
-            node = node[name] if isinstance(node, dict) else getattr(node, name)
-    except (AttributeError, KeyError):
+    if is_dataclass(schema):
+        names = [item.name for item in fields(schema)]
+    else:
+        node: Any = load_config()
+        try:
+            for name in parents:
+                node = node[name] if isinstance(node, dict) else getattr(node, name)
+        except (AttributeError, KeyError):
+            return ""
+        names = list(node) if isinstance(node, dict) else [item.name for item in fields(node)] if is_dataclass(
+            node) else []
+    if not names:
         return ""
-    names = list(node) if isinstance(node, dict) else [item.name for item in fields(node)] if is_dataclass(node) else []
     near = get_close_matches(wrong, names, n=3)
-    return f"; did you mean {' or '.join(near)}?" if near else ""
+    return (f"; did you mean {' or '.join(near)}?" if near else "") + f"; allowed: {', '.join(sorted(names))}"
 
 
 def describe_bad_input(error: BaseException) -> str | None:
@@ -217,7 +228,7 @@ def describe_bad_input(error: BaseException) -> str | None:
             key = getattr(item, "full_key", None)
             message = " ".join(str(getattr(item, "msg", item)).strip().splitlines()[0].split())
             if key and isinstance(item, ConfigKeyError | ConfigAttributeError):
-                message += nearest_names(key)
+                message += nearest_names(key, getattr(item, "object_type", None))
             return f"{key}: {message}" if key else message
     for item in chain:
         if isinstance(item, HydraException):

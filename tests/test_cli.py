@@ -74,6 +74,9 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["+firms.focused.switch_to=centric"], "firms.focused.switch_to: unknown key"),
         (["firms.focusd.price=2"], "did you mean focused?"),
         (["market.wom.imitaton=1"], "did you mean imitation?"),
+        (["+strategy@strategies.mine=centric", "strategies.mine.winback=0.3", "firms.centric.strategy=mine"],
+         "strategies.mine.winback: Key 'winback' not in 'StrategyConfig'; did you mean winback_discount?; "
+         "allowed: acquisition_boost, "),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
