@@ -43,34 +43,47 @@ PNG = {"format": "png", "dpi": 72, "pil_kwargs": {"compress_level": 1}}
 """How the page's pictures are sent: sharp on a projector at the page's size; light compression, because
 PIL's default level took a tenth of each redraw to save a few kilobytes on a local connection."""
 
+_DEFAULT = load_config()
+CONTROLS = {  # control -> (the override it sets, its value in the default market)
+    "focused": ("firms.focused.strategy", _DEFAULT.firms["focused"].strategy),
+    "centric": ("firms.centric.strategy", _DEFAULT.firms["centric"].strategy),
+    "obsessed": ("firms.obsessed.strategy", _DEFAULT.firms["obsessed"].strategy),
+    "network": ("network", _DEFAULT.network.kind),
+    "customers": ("market.customers", _DEFAULT.market.customers),
+    "drift": ("market.drift", _DEFAULT.market.drift),
+    "imitation": ("market.wom.imitation", _DEFAULT.market.wom.imitation),
+}
+"""The dials a class can turn. A control left at the default market's value sets nothing, so a scenario's
+own value holds (``fast_drift`` keeps its drift, ``bass_docking`` its fully mixed network)."""
 
-def overrides(scenario: str = NO_SCENARIO, focused: str = "focused", centric: str = "centric",
-              obsessed: str = "obsessed", network: str = "small_world", customers: int = 10_000,
-              drift: float = 1.0, imitation: float = 0.38, seed: int = 0) -> list[str]:
-    """The ``market-sim`` overrides the dashboard's controls stand for.
+
+def overrides(scenario: str = NO_SCENARIO, seed: int = 0, **controls: object) -> list[str]:
+    """The ``market-sim`` overrides the dashboard's controls stand for: the scenario, every moved control, the seed.
 
     The three firms are the default market's, named for the strategy they
-    start with; each control sets the strategy that firm plays.
+    start with; each strategy control sets the strategy that firm plays.
     """
+    unknown = set(controls) - set(CONTROLS)
+    if unknown:
+        raise TypeError(f"unknown controls {sorted(unknown)}; allowed: {', '.join(CONTROLS)}")
     chosen = [] if scenario == NO_SCENARIO else [f"scenario={scenario}"]
-    return [*chosen, f"firms.focused.strategy={focused}", f"firms.centric.strategy={centric}",
-            f"firms.obsessed.strategy={obsessed}", f"network={network}", f"market.customers={customers}",
-            f"market.drift={drift}", f"market.wom.imitation={imitation}", f"seed={seed}"]
+    chosen += [f"{CONTROLS[name][0]}={value}" for name, value in controls.items() if value != CONTROLS[name][1]]
+    return [*chosen, f"seed={seed}"]
 
 
 class DashboardMarket(MarketModel):
     """A :class:`MarketModel` built from the dashboard's controls (SolaraViz rebuilds it with keywords on reset)."""
 
-    def __init__(self, scenario: str = NO_SCENARIO, focused: str = "focused", centric: str = "centric",
-                 obsessed: str = "obsessed", network: str = "small_world", customers: int = 10_000,
-                 drift: float = 1.0, imitation: float = 0.38, seed: int = 0) -> None:
+    def __init__(self, scenario: str = NO_SCENARIO, focused: str = CONTROLS["focused"][1],
+                 centric: str = CONTROLS["centric"][1], obsessed: str = CONTROLS["obsessed"][1],
+                 network: str = CONTROLS["network"][1], customers: int = CONTROLS["customers"][1],
+                 drift: float = CONTROLS["drift"][1], imitation: float = CONTROLS["imitation"][1],
+                 seed: int = 0) -> None:
         """Compose the config of these controls and build the market (see :func:`overrides`)."""
-        chosen = overrides(scenario, focused, centric, obsessed, network, customers, drift, imitation, seed)
-        super().__init__(load_config(chosen), seed=int(seed))
-        self.overrides = chosen
+        self.overrides = overrides(scenario, int(seed), focused=focused, centric=centric, obsessed=obsessed,
+                                   network=network, customers=customers, drift=drift, imitation=imitation)
+        super().__init__(load_config(self.overrides), seed=int(seed))
         self.view = NetworkView.of(self, seed=int(seed))
-
-
 
 
 def _choices(values: Sequence[str], value: str, label: str) -> dict[str, object]:
@@ -79,19 +92,19 @@ def _choices(values: Sequence[str], value: str, label: str) -> dict[str, object]
 
 MODEL_PARAMS = {
     "scenario": _choices(SCENARIOS, NO_SCENARIO, "Scenario (conf/scenario)"),
-    "focused": _choices(STRATEGIES, "focused", "Strategy of firm 'focused'"),
-    "centric": _choices(STRATEGIES, "centric", "Strategy of firm 'centric'"),
-    "obsessed": _choices(STRATEGIES, "obsessed", "Strategy of firm 'obsessed'"),
-    "network": _choices(NETWORKS, "small_world", "Word-of-mouth network"),
-    "customers": {"type": "SliderInt", "value": 10_000, "min": 1_000, "max": 50_000, "step": 1_000,
+    **{firm: _choices(STRATEGIES, CONTROLS[firm][1], f"Strategy of firm '{firm}'")
+       for firm in ("focused", "centric", "obsessed")},
+    "network": _choices(NETWORKS, CONTROLS["network"][1], "Word-of-mouth network"),
+    "customers": {"type": "SliderInt", "value": CONTROLS["customers"][1], "min": 1_000, "max": 50_000, "step": 1_000,
                   "label": "Simulated customers"},
-    "drift": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 3.0, "step": 0.25,
+    "drift": {"type": "SliderFloat", "value": CONTROLS["drift"][1], "min": 0.0, "max": 3.0, "step": 0.25,
               "label": "Speed of changing needs (x default)"},
-    "imitation": {"type": "SliderFloat", "value": 0.38, "min": 0.0, "max": 1.0, "step": 0.02,
+    "imitation": {"type": "SliderFloat", "value": CONTROLS["imitation"][1], "min": 0.0, "max": 1.0, "step": 0.02,
                   "label": "Word of mouth strength (Bass q)"},
     "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed"},
 }
-"""The controls: Mesa's ``model_params``, each the keyword of :class:`DashboardMarket` it sets on reset."""
+"""The controls: Mesa's ``model_params``, each the keyword of :class:`DashboardMarket` it sets on reset; those left
+at the default market's value leave a scenario's own setting alone (:data:`CONTROLS`)."""
 
 
 def Charts(model: MarketModel) -> solara.Element:

@@ -44,8 +44,8 @@ class NetworkView:
 
         A uniform sample of a sparse graph would show almost no contacts;
         a neighbourhood shows the local clusters word of mouth travels in.
-        In a fully mixed market everyone knows everyone, so the sample's
-        contacts are drawn as a complete graph. The draw uses its own
+        In a fully mixed market everyone talks to everyone: a random sample
+        sits on a circle and no contact lines are drawn. The draw uses its own
         generator seeded by ``seed``, so it takes no random numbers from
         the model.
         """
@@ -54,12 +54,12 @@ class NetworkView:
         adjacency = model.contacts.adjacency if model.contacts is not None else None
         if adjacency is None:
             chosen = np.sort(rng.choice(n, size=min(size, n), replace=False))
-            graph = nx.complete_graph(len(chosen))
-        else:
-            chosen = _neighbourhood(adjacency.indptr, adjacency.indices, size, rng)
-            sub = adjacency[chosen][:, chosen].tocoo()
-            graph = nx.empty_graph(len(chosen))
-            graph.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)
+            return cls(chosen, np.empty((0, 2), dtype=np.int64),
+                       np.array(list(nx.circular_layout(nx.empty_graph(len(chosen))).values())))
+        chosen = _neighbourhood(adjacency.indptr, adjacency.indices, size, rng)
+        sub = adjacency[chosen][:, chosen].tocoo()
+        graph = nx.empty_graph(len(chosen))
+        graph.add_edges_from((int(a), int(b)) for a, b in zip(sub.row, sub.col, strict=True) if a < b)
         layout = nx.spring_layout(graph, seed=int(rng.integers(2**31)), iterations=50)
         positions = np.array([layout[node] for node in range(len(chosen))])
         edges = np.array(list(graph.edges), dtype=np.int64).reshape(-1, 2)

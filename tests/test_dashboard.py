@@ -38,6 +38,15 @@ def test_the_controls_compose_the_market_market_sim_would_run():
     assert overrides(seed=3)[-1] == "seed=3" and model.config.seed == 3
 
 
+def test_controls_left_at_the_default_leave_a_scenarios_own_settings_alone():
+    assert DashboardMarket(scenario="nokia_apple", customers=2_000).config.market.drift == 0.0
+    assert DashboardMarket(scenario="nokia_apple", customers=2_000, drift=2.0).config.market.drift == 2.0
+    docking = DashboardMarket(scenario="bass_docking")
+    assert docking.config.network.kind == "fully_mixed" and docking.config.market.customers == 20_000
+    assert len(docking.view.customers) == 300 and len(docking.view.edges) == 0
+    assert overrides(seed=4) == ["seed=4"]
+
+
 def test_the_network_picture_keeps_its_layout_while_colours_follow_the_firms():
     model = DashboardMarket(customers=2_000, seed=1)
     view = model.view
