@@ -119,11 +119,11 @@ def Network(model: DashboardMarket) -> solara.Element:
     return solara.FigureMatplotlib(network.update(), dependencies=[model, model.steps], **PNG)
 
 
-def Segments(model: MarketModel) -> solara.Element:
+def Segments(model: DashboardMarket) -> solara.Element:
     """Share of each segment held by each firm now, in percent, and the overrides that make this market."""
     with solara.Card(f"Segment share by firm, month {model.steps} (%)") as card:
         solara.DataFrame(segment_table(model).reset_index(), items_per_page=10)
-        solara.Text("market-sim " + " ".join(getattr(model, "overrides", [])))
+        solara.Text("market-sim " + " ".join(model.overrides))
     return card
 
 

@@ -134,11 +134,6 @@ class LiveCharts:
         return self.figure
 
 
-def charts_figure(model: MarketModel) -> InlineFigure:
-    """Share, cumulative profit, retention and NPS by firm so far: the figure ``market-sim`` saves."""
-    return LiveCharts(model).figure
-
-
 def firm_colours(count: int) -> list[str]:
     """One colour per firm code, matplotlib's default cycle, so the network matches the charts."""
     return [f"C{code % 10}" for code in range(count)]

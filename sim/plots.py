@@ -38,8 +38,8 @@ PANELS = (
 def market_series(firms: pd.DataFrame, steps_per_year: int = 12) -> dict[tuple[int, str], tuple[pd.Series, pd.Series]]:
     """The lines of :func:`market_figure`: ``(panel, firm label) -> (years, values)``, panels in :data:`PANELS` order.
 
-    Retention is a 12-month mean, left blank after a firm has exited (the
-    exit month itself, when every customer is lost, is kept).
+    Retention is a rolling mean over a year of steps, left blank after a firm
+    has exited (the exit month itself, when every customer is lost, is kept).
     """
     lines = {}
     for panel, (column, _) in enumerate(PANELS):

@@ -18,7 +18,7 @@ import pytest
 
 from sim.browser import CHROMIUM, chromium, dashboard
 from sim.dashboard import DashboardMarket, overrides
-from sim.live import LiveCharts, NetworkView, charts_figure, firms_so_far, network_figure, segment_table
+from sim.live import LiveCharts, NetworkView, firms_so_far, network_figure, segment_table
 from sim.plots import market_figure
 
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -63,7 +63,7 @@ def test_the_network_picture_keeps_its_layout_while_colours_follow_the_firms():
 
 def test_the_live_tables_are_the_run_so_far():
     model = DashboardMarket(customers=2_000, seed=1)
-    assert len(charts_figure(model).axes) == 4  # before the first step: empty panels, no error
+    assert len(LiveCharts(model).figure.axes) == 4  # before the first step: empty panels, no error
     for _ in range(3):
         model.step()
     shares = segment_table(model)
