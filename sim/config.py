@@ -193,6 +193,45 @@ class MarketConfig:
         return self.total_customers / self.customers
 
 
+PURCHASE_PROCESSES = ("steady", "poisson")
+
+
+@dataclass
+class PurchaseConfig:
+    """How a segment's customers buy while they have a firm, and when they leave the market for good.
+
+    ``steady`` (the classic model): a customer buys its ``spend`` every step.
+    ``poisson``: a customer buys a Poisson number of times per step at a
+    personal rate per year, gamma-distributed across customers with mean
+    ``rate`` and shape ``rate_shape`` (the NBD's heterogeneity; coefficient
+    of variation ``1/sqrt(rate_shape)``). Each purchase is worth the
+    customer's spend per purchase times a gamma draw of mean 1 and shape
+    ``amount_shape`` (0: exactly that), and the spend per purchase is set so
+    a customer buying at the segment's mean rate spends its ``spend`` per
+    step on average: the process changes when and how much customers buy,
+    not what the segment is worth on average.
+
+    Whatever the process, a customer drops out of the market for good (it
+    never buys or chooses again) with a personal hazard per year,
+    gamma-distributed with mean ``dropout`` and shape ``dropout_shape``
+    (Pareto/NBD's assumptions); ``dropout`` 0 means nobody does.
+    """
+
+    process: str = "steady"
+    rate: float = 12.0
+    rate_shape: float = 1.0
+    amount_shape: float = 0.0
+    dropout: float = 0.0
+    dropout_shape: float = 1.0
+
+    def validate(self, path: str) -> None:
+        """Raise :class:`ConfigError` naming the first bad field."""
+        _check_choice(self.process, f"{path}.process", PURCHASE_PROCESSES)
+        for name in ("rate", "rate_shape", "dropout_shape"):
+            _check_range(getattr(self, name), f"{path}.{name}", low=1e-9)
+        _check_fields(self, path, ("amount_shape", "dropout"), low=0.0)
+
+
 @dataclass
 class SegmentConfig:
     """One customer segment: where its needs are, how they move, how it speaks.
@@ -221,6 +260,7 @@ class SegmentConfig:
     wom_activity: float = 1.0
     inertia: float = 1.0
     value_for_money: float = 0.3
+    purchases: PurchaseConfig = field(default_factory=PurchaseConfig)
 
     def validate(self, path: str, attributes: int) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -238,6 +278,7 @@ class SegmentConfig:
                   "wom_activity", "inertia")
         _check_fields(self, path, traits, low=0.0)
         _check_range(self.spend, f"{path}.spend", low=1e-9)
+        self.purchases.validate(f"{path}.purchases")
 
 
 NETWORK_KINDS = ("small_world", "scale_free", "random", "homophilous", "fully_mixed")
