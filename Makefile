@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	# compat: the checkout goes on sys.path, so Hydra's plugin scan finds hydra_plugins/sim_sweeper
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray,classroom]" --config-settings editable_mode=compat
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev,studies,ray,classroom,calibration]" --config-settings editable_mode=compat
 	touch $(STAMP)
 
 run: $(STAMP)
