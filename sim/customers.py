@@ -19,6 +19,7 @@ from sim.config import SimConfig
 from sim.metrics import DETRACTOR_MAX, PROMOTER_MIN
 from sim.network import Contacts
 from sim.prefetch import PREFETCH_DISTANCE, prefetch
+from sim.purchases import Habits, count_purchases, draw_habits, drop_out, purchase_worth
 
 NO_FIRM = -1
 
@@ -55,7 +56,8 @@ class Population:
         want_offset: (n, k) segment bias plus personal noise of stated wants.
         drift: (s, k) per-step movement of each segment's needs.
         want_lag: (s,) share of the perceived-to-needs gap closed per step.
-        spend: (n,) units bought per step from whichever firm they use.
+        spend: (n,) units bought per step from whichever firm they use (on average, for
+            customers who buy by the Poisson process: see ``habits``).
         price_sensitivity, service_sensitivity, wom_activity, inertia: (n,).
         value_for_money: (n,) share of the price effect on choice credited in ratings.
         expectation: (n,) adaptive expected value (Oliver).
@@ -67,6 +69,8 @@ class Population:
         attitude: (n, f) in [-1, 1].
         firm: (n,) current firm code or ``NO_FIRM``.
         spell_start: (n,) step at which the current spell with ``firm`` began.
+        habits: how each customer buys and its dropout hazard (:class:`sim.purchases.Habits`, (n,) arrays).
+        gone: (n,) bool, customers who dropped out of the market for good (they never choose again).
     """
 
     segment: np.ndarray
@@ -89,6 +93,8 @@ class Population:
     firm: np.ndarray
     spell_start: np.ndarray
     weight: np.ndarray
+    habits: Habits
+    gone: np.ndarray
 
     @property
     def size(self) -> int:
@@ -109,7 +115,11 @@ def _segment_codes(shares: np.ndarray, n: int, rng: np.random.Generator) -> np.n
 
 
 def create_population(
-    config: SimConfig, firms: int, rng: np.random.Generator, absent: Sequence[int] = ()
+    config: SimConfig,
+    firms: int,
+    rng: np.random.Generator,
+    absent: Sequence[int] = (),
+    purchases: np.random.Generator | None = None,
 ) -> Population:
     """Draw a population from the segment definitions.
 
@@ -119,6 +129,10 @@ def create_population(
     everyone knows their own firm and each other present firm with
     probability ``market.initial_awareness``. Firms ``absent`` at the start
     (they enter later) have no customers and nobody knows them.
+
+    Purchase habits are drawn from their own stream ``purchases`` (default:
+    ``rng``, after everything else), which a market where everyone buys
+    steadily and nobody drops out never touches.
     """
     segments = list(config.segments.values())
     market = config.market
@@ -171,6 +185,9 @@ def create_population(
         firm=firm,
         spell_start=np.zeros(n, dtype=np.int64),
         weight=np.full(n, market.scale),
+        habits=draw_habits([s.purchases for s in segments], segment, spend, market.steps_per_year,
+                           rng if purchases is None else purchases),
+        gone=np.zeros(n, dtype=bool),
     )
 
 
@@ -258,13 +275,17 @@ def tally(population: Population, firms: int, segments: int) -> np.ndarray:
                          population.satisfaction, population.spend, firms, segments, 1)[0]
 
 
-def experience_tallies(population: Population, firms: int, segments: int) -> tuple[np.ndarray, np.ndarray]:
+def experience_tallies(
+    population: Population, firms: int, segments: int, bought: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Customers, promoters (9-10), detractors (0-6) and summed satisfaction by firm and segment, (4, f, s).
 
-    Also the month's spend, (f, s); all in real units.
+    Also the month's spend, (f, s): what each customer ``bought`` (n,) this
+    step (:func:`buy`; default its ``spend``); all in real units.
     """
+    spend = population.spend if bought is None else bought
     sums = _sums_by_cell(population.firm, population.segment, population.weight, population.score,
-                         population.satisfaction, population.spend, firms, segments, 5)
+                         population.satisfaction, spend, firms, segments, 5)
     return sums[:4], sums[4]
 
 
@@ -444,11 +465,17 @@ def _utilities(choosers, incumbent, needs, offering, price, service, price_sensi
 
 
 @numba.njit(cache=True, nogil=True)
-def _choosers(firm, satisfaction, uniform, aware, alive, review_rate, dissatisfaction_churn):  # pragma: no cover
-    """Who chooses this step, in index order: customers who review, and customers without a firm who know one."""
+def _choosers(firm, gone, satisfaction, uniform, aware, alive, review_rate,
+              dissatisfaction_churn):  # pragma: no cover - compiled
+    """Who chooses this step, in index order: customers who review, and customers without a firm who know one.
+
+    Customers who dropped out of the market (``gone``) never choose.
+    """
     chosen = np.empty(firm.size, dtype=np.int64)
     count = 0
     for i in range(firm.size):
+        if gone[i]:
+            continue
         if firm[i] != NO_FIRM:
             choosing = uniform[i] < review_rate + dissatisfaction_churn * (1 - satisfaction[i]) ** 2
         else:
@@ -475,8 +502,8 @@ def choose_firms(
     """
     behaviour = config.market.behaviour
     firms = len(offers.price)
-    choosers = _choosers(population.firm, population.satisfaction, rng.random(population.size), population.aware,
-                         offers.alive, behaviour.review_rate, behaviour.dissatisfaction_churn)
+    choosers = _choosers(population.firm, population.gone, population.satisfaction, rng.random(population.size),
+                         population.aware, offers.alive, behaviour.review_rate, behaviour.dissatisfaction_churn)
 
     incumbent = population.firm[choosers]
     held = incumbent != NO_FIRM
@@ -517,10 +544,33 @@ def choose_firms(
     )
 
 
+def leave_market(population: Population, config: SimConfig, rng: np.random.Generator) -> np.ndarray:
+    """Customers still in the market drop out of it for good at their personal hazard; returns those who had a firm.
+
+    Every customer with a dropout hazard is at risk, whether or not it has
+    a firm this step, so each leaves after an exponential time whatever
+    firms do (the Pareto/NBD's lifetime). Those leaving are marked ``gone``;
+    the caller ends the spells of the returned ones (in index order) and
+    lets them go (:func:`let_go`). A market where nobody drops out draws nothing.
+    """
+    habits = population.habits
+    if not habits.dropout.any():
+        return np.empty(0, dtype=np.int64)
+    at_risk = np.flatnonzero(~population.gone & (habits.dropout > 0))
+    leaving = at_risk[drop_out(habits, at_risk, 1.0 / config.market.steps_per_year, rng)]
+    population.gone[leaving] = True
+    return leaving[population.firm[leaving] != NO_FIRM]
+
+
+def let_go(population: Population, idx: np.ndarray) -> None:
+    """Customers ``idx`` no longer have a firm and give no score (their spells are closed by the caller)."""
+    population.firm[idx] = NO_FIRM
+    population.score[idx] = -1
+
+
 def apply_moves(population: Population, moves: Moves, step: int) -> None:
     """Close the spells of leavers and open those of joiners."""
-    population.firm[moves.left] = NO_FIRM
-    population.score[moves.left] = -1
+    let_go(population, moves.left)
     population.firm[moves.joined] = moves.joined_firm
     population.spell_start[moves.joined] = step
 
@@ -562,3 +612,22 @@ def experience(
                 behaviour.reference_value, behaviour.disconfirmation_weight, behaviour.expectation_adaptation,
                 behaviour.score_noise, noise, config.market.wom.attitude_influence, population.expectation,
                 population.satisfaction, population.score, population.attitude)
+
+
+def buy(population: Population, config: SimConfig, rng: np.random.Generator) -> np.ndarray:
+    """What each customer (n,) buys from its firm this step, in units of spend (read only for customers with a firm).
+
+    Steady customers buy their ``spend``; customers of a Poisson segment buy
+    a Poisson number of times in the step (their personal rate times
+    ``1 / steps_per_year``), each purchase worth a gamma draw around their
+    worth per purchase (:mod:`sim.purchases`). A market where everyone buys
+    steadily returns ``spend`` itself and draws nothing.
+    """
+    habits = population.habits
+    if not habits.poisson.any():
+        return population.spend
+    bought = population.spend.copy()
+    buyers = np.flatnonzero(habits.poisson & (population.firm != NO_FIRM))
+    counts = count_purchases(habits, buyers, 1.0 / config.market.steps_per_year, rng)
+    bought[buyers] = purchase_worth(habits, buyers, counts, rng)
+    return bought

@@ -1,11 +1,12 @@
 """The Mesa market model: builds the world from a config and runs the monthly phases in order.
 
 Phase order of one step (see docs/ODD.md): needs drift; marketing and word
-of mouth spread awareness and attitudes; customers choose (acquisition,
-switching, churn, win-back); customers experience value and update
-satisfaction; firms learn from and book the month at the offers customers
-saw; due firms review, all against the same snapshot of rivals' offers;
-firms out of cash exit; the step is recorded. Tallies of simulated
+of mouth spread awareness and attitudes; customers drop out of the market;
+the rest choose (acquisition, switching, churn, win-back); customers
+experience value and update satisfaction; customers buy from their firm;
+firms learn from and book what was bought at the offers customers saw;
+due firms review, all against the same snapshot of rivals' offers; firms
+out of cash exit; the step is recorded. Tallies of simulated
 customers are turned into real units (times ``market.scale``) once per
 step, before firms or the recorder see them.
 """
@@ -28,7 +29,9 @@ from sim.firms import Firm
 from sim.network import build_contacts
 from sim.recorder import Recorder
 
-STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience")
+STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience", "purchases")
+"""Named random streams, spawned in this order from the seed. ``SeedSequence.spawn`` children are indexed, so a
+stream added at the end leaves every earlier stream's draws unchanged."""
 
 
 class PhaseClock:
@@ -70,7 +73,8 @@ class MarketModel(mesa.Model):
         later = events.entering(config)
         with self.clock("build population"):
             self.population = cust.create_population(config, len(firm_names), self.streams["population"],
-                                                     absent=[firm_names.index(name) for name in sorted(later)])
+                                                     absent=[firm_names.index(name) for name in sorted(later)],
+                                                     purchases=self.streams["purchases"])
             self.segment_sizes = np.zeros(len(config.segments))
             self.resize_segments()
         with self.clock("build network"):
@@ -138,6 +142,12 @@ class MarketModel(mesa.Model):
         offers = self.offers()
         with clock("word of mouth"):
             cust.spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
+        with clock("purchases"):
+            dropped = cust.leave_market(population, config, streams["purchases"])
+        dropped_firm = population.firm[dropped]
+        with clock("record"):
+            self.recorder.end_spells(population, dropped, self.steps, reason="dropout")
+        cust.let_go(population, dropped)
         with clock("choice"):
             moves = cust.choose_firms(population, offers, config, streams["choice"])
         with clock("record"):
@@ -145,14 +155,18 @@ class MarketModel(mesa.Model):
         cust.apply_moves(population, moves, self.steps)
         with clock("experience"):
             cust.experience(population, offers, config, streams["experience"])
+        with clock("purchases"):
+            bought = cust.buy(population, config, streams["purchases"])
 
         with clock("tally"):
+            # a customer who dropped out is lost to its firm like one who churned
+            lost, lost_firm = np.concatenate([moves.left, dropped]), np.concatenate([moves.left_firm, dropped_firm])
             churned = np.bincount(
-                moves.left_firm * n_segments + population.segment[moves.left],
-                weights=population.weight[moves.left], minlength=n_firms * n_segments,
+                lost_firm * n_segments + population.segment[lost],
+                weights=population.weight[lost], minlength=n_firms * n_segments,
             ).reshape(n_firms, n_segments)
             acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
-            tallies, spend = cust.experience_tallies(population, n_firms, n_segments)
+            tallies, spend = cust.experience_tallies(population, n_firms, n_segments, bought)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 

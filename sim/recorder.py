@@ -21,7 +21,10 @@ from sim.metrics import nps_from_counts, retention_rate
 if TYPE_CHECKING:
     from sim.firms import Firm
 
-SPELL_ENDINGS = ("churn", "exit", "censored")
+SPELL_ENDINGS = ("churn", "exit", "censored", "dropout")
+"""How a spell ends, in the order of the ``ended_by`` codes (``dropout`` last, so earlier codes keep their meaning)."""
+LEAVING = ("churn", "dropout")
+"""Endings where the customer left: the event of survival analysis (``tenures.churned``)."""
 
 
 class Recorder:
@@ -169,5 +172,5 @@ class Recorder:
             "duration": end - start,
             "ended_by": pd.Categorical.from_codes(spells["ended_by"], dtype=pd.CategoricalDtype(SPELL_ENDINGS)),
         })
-        tenures["churned"] = tenures["ended_by"] == "churn"
+        tenures["churned"] = tenures["ended_by"].isin(LEAVING)
         return {"firms": firms, "segments": segments, "tenures": tenures}
