@@ -409,5 +409,88 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     print(f"results: {out}")
 
 
+CALIBRATE_KEYS = {  # key: (default, meaning)
+    "data": (None, "CSV transaction log, one row per purchase"),
+    "calibration_end": (None, "last day of the calibration period (ISO date)"),
+    "holdout_end": (None, "last day of the holdout period (ISO date)"),
+    "columns.customer": ("customer", "heading of the customer id column"),
+    "columns.date": ("date", "heading of the date column"),
+    "columns.amount": ("amount", "heading of the amount column"),
+    "seed": ("0", "seed of the simulated cohorts and the optimiser"),
+    "iterations": ("40", "generations of differential evolution at most"),
+    "replicates": ("20", "fresh simulated cohorts in the forecast"),
+    "benchmark": ("true", "also fit BG/NBD (needs the calibration extra)"),
+    "out": (None, "results folder (default outputs/calibrate/<date>_<time>)"),
+}
+
+
+def _calibrate_arguments(argv: Sequence[str], program: str) -> dict[str, str]:
+    """``key=value`` words, checked against :data:`CALIBRATE_KEYS`, with the defaults filled in."""
+    given: dict[str, str] = {}
+    allowed = ", ".join(CALIBRATE_KEYS)
+    for word in argv:
+        key, equals, value = word.partition("=")
+        if not equals or not key:
+            fail(f"{word!r}: expected key=value; keys: {allowed}", program)
+        if key not in CALIBRATE_KEYS:
+            near = get_close_matches(key, CALIBRATE_KEYS, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            fail(f"{key}: unknown key{hint}; allowed: {allowed}", program)
+        given[key] = value
+    for key in ("data", "calibration_end", "holdout_end"):
+        if not given.get(key):
+            fail(f"{key}: required (usage: {program} data=log.csv calibration_end=1997-09-30 "
+                 f"holdout_end=1998-06-30)", program)
+    values = {key: default for key, (default, _) in CALIBRATE_KEYS.items() if default is not None} | given
+    for key, least in (("seed", 0), ("iterations", 1), ("replicates", 2)):
+        if not values[key].isdigit() or int(values[key]) < least:
+            fail(f"{key}: must be a whole number >= {least}, got {values[key]!r}", program)
+    if values["benchmark"].lower() not in ("true", "false"):
+        fail(f"benchmark: must be true or false, got {values['benchmark']!r}", program)
+    return values
+
+
+def calibrate_main(argv: Sequence[str] | None = None) -> None:
+    """``market-sim-calibrate``: fit a segment's purchase process to a transaction log and forecast its holdout."""
+    program = "market-sim-calibrate"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(f"usage: {program} data=<csv> calibration_end=<date> holdout_end=<date> [key=value ...]\n")
+        print("Calibrate one segment's purchase and dropout process to a cohort's transaction log (method of "
+              "simulated moments),\nforecast the holdout and compare with BG/NBD. Keys:")
+        for key, (default, meaning) in CALIBRATE_KEYS.items():
+            print(f"  {key:<17} {meaning}" + (f" [{default}]" if default is not None else ""))
+        return
+    values = _calibrate_arguments(argv, program)
+    from sim import forecast, translog
+
+    try:
+        log = translog.read_log(Path(values["data"]), {f: values[f"columns.{f}"] for f in translog.COLUMNS})
+    except translog.LogError as error:
+        fail(f"data: {error}", program)
+    try:
+        cohort = translog.build_cohort(log, values["calibration_end"], values["holdout_end"])
+    except translog.LogError as error:
+        fail(str(error), program)
+    benchmark = values["benchmark"].lower() == "true"
+    if benchmark:
+        try:
+            import pymc_marketing  # noqa: F401 - only checks the extra is there before a long calibration
+        except ImportError:
+            fail("benchmark: BG/NBD needs pymc-marketing: pip install -e '.[calibration]' (or benchmark=false)",
+                 program)
+    try:
+        result = forecast.study(cohort, seed=int(values["seed"]), iterations=int(values["iterations"]),
+                                replicates=int(values["replicates"]), benchmark=benchmark)
+    except ValueError as error:
+        fail(str(error), program)
+    print()
+    print(forecast.report(result))
+    out = Path(values["out"]) if "out" in values else (
+        Path("outputs/calibrate") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f"))
+    forecast.write(result, out, source=values["data"])
+    print(f"results: {out}")
+
+
 if __name__ == "__main__":
     main()

@@ -196,3 +196,39 @@ def sensitivity_figure(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: str) 
         axis.grid(alpha=0.3, axis="x")
         axis.legend(loc="best", fontsize="small")
     return figure
+
+
+FORECAST_SERIES = {"actual": ("actual", "black", "-"), "simulator": ("simulator (calibrated)", "C0", "--"),
+                   "bgnbd": ("BG/NBD (MAP)", "C3", ":")}
+
+
+def forecast_figure(weekly: pd.DataFrame, by_frequency: pd.DataFrame, calibration_weeks: int) -> Figure:
+    """A calibration study (:mod:`sim.forecast`): the cohort's cumulative repeat purchases, then per customer.
+
+    Left, week by week: actual, the simulator's mean with its 90% Monte Carlo
+    range, and BG/NBD, with the end of calibration marked. Right, mean
+    holdout purchases by calibration repeat purchases (the conditional
+    expectations plot of Fader, Hardie and Lee 2005).
+    """
+    figure, left, right = _panels(2, width=5.5)
+    wide = weekly.pivot(index="week", columns="series", values="cumulative")
+    left.fill_between(wide.index, wide["simulator_low"], wide["simulator_high"], color="C0", alpha=0.2,
+                      label="simulator 90% range")
+    for name, (label, colour, style) in FORECAST_SERIES.items():
+        if name in wide:
+            left.plot(wide.index, wide[name], color=colour, linestyle=style, label=label)
+            if name in by_frequency:
+                right.plot(by_frequency["frequency"], by_frequency[name], color=colour, linestyle=style,
+                           marker="o", label=label)
+    left.axvline(calibration_weeks, color="grey", linewidth=0.8)
+    left.text(calibration_weeks, 0, " holdout", color="grey", va="bottom")
+    left.set_xlabel("week")
+    left.set_title("Cumulative repeat purchases")
+    right.set_xticks(by_frequency["frequency"], [*map(str, by_frequency["frequency"][:-1]),
+                                                 f"{by_frequency['frequency'].iloc[-1]}+"])
+    right.set_xlabel("repeat purchases in calibration")
+    right.set_title("Mean holdout purchases per customer")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+        axis.legend(loc="upper left", fontsize="small")
+    return figure

@@ -1,0 +1,59 @@
+"""CDNOW: calibrate the simulator's customers to a real transaction log and forecast their next nine months.
+
+Question: can the simulator's purchase process (a personal Poisson rate and a
+personal dropout hazard, both gamma-distributed, ODD 7.9), calibrated on
+the first 39 weeks of the CDNOW cohort, forecast the following 39 weeks as
+well as the standard CLV model, BG/NBD, fitted to the same weeks?
+
+Design: the CDNOW master log (23,570 customers who first bought in the first
+quarter of 1997, 69,659 transactions to June 1998; in the MIT-licensed
+``lifetimes`` wheel, read as a file) is split at 1997-09-30; the holdout
+runs to 1998-06-30. The simulator's rate and dropout distributions are
+fitted by the method of simulated moments (``sim.calibration``); BG/NBD by
+pymc-marketing's MAP. Both then forecast the cohort's weekly cumulative
+repeat purchases and each customer's holdout purchases given its history.
+
+Usage: ``.venv/bin/python experiments/cdnow.py [--seed 0] [--iterations 40]
+[--replicates 20] [--no-benchmark] [--out DIR]``. Writes ``weekly.parquet``,
+``customers.parquet``, ``errors.parquet``, ``forecast.png``, ``segment.yaml``,
+``fit.json`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim import forecast, studies, translog
+
+STUDY = "cdnow"
+CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
+
+
+def main() -> None:
+    """Read CDNOW, run the calibration study, print and write its report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the simulated cohorts and the optimiser")
+    parser.add_argument("--iterations", type=int, default=40, help="generations of differential evolution at most")
+    parser.add_argument("--replicates", type=int, default=20, help="fresh simulated cohorts in the forecast")
+    parser.add_argument("--no-benchmark", action="store_true", help="skip BG/NBD (no pymc-marketing needed)")
+    parser.add_argument("--out", type=Path, default=None, help="output directory (default outputs/cdnow/<stamp>)")
+    args = parser.parse_args()
+    try:
+        log = translog.read_cdnow()
+    except translog.LogError as error:
+        print(f"{STUDY}: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    cohort = translog.build_cohort(log, CALIBRATION_END, HOLDOUT_END)
+    result = forecast.study(cohort, seed=args.seed, iterations=args.iterations, replicates=args.replicates,
+                            benchmark=not args.no_benchmark)
+    print()
+    print(forecast.report(result))
+    out = studies.output_dir(STUDY, args.out)
+    forecast.write(result, out, source="CDNOW_master.txt (lifetimes 0.11.3)")
+    print(f"\nresults: {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""A calibration study: fit the simulator to a cohort, forecast its holdout, and set BG/NBD beside it.
+
+One function, :func:`study`, does what ``market-sim-calibrate`` and
+``experiments/cdnow.py`` both run: calibrate a segment's purchase process
+(:mod:`sim.calibration`), simulate the whole horizon in fresh cohorts, fit
+the BG/NBD benchmark (:mod:`sim.bgnbd`) on the same split, and compare both
+with what the customers really did, in aggregate (the weekly cumulative
+curve) and one by one (conditional expected holdout purchases).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim import calibration
+from sim.io import atomic_write_text, write_figure, write_table
+from sim.translog import Cohort
+
+FREQUENCY_GROUPS = 8  # customers compared by calibration repeat purchases 0..6 and 7+
+
+
+@dataclass
+class Study:
+    """Everything a calibration study found.
+
+    Attributes:
+        cohort: the real cohort.
+        fit: the calibrated purchase process.
+        bgnbd: the BG/NBD point estimates, or ``None`` when pymc-marketing is not installed.
+        weekly: tidy weekly cumulative repeat purchases: ``week``, ``series`` (actual, simulator,
+            simulator_low, simulator_high, bgnbd) and ``cumulative``.
+        customers: the calibration summary with holdout purchases ``actual``, ``simulator`` and ``bgnbd``.
+    """
+
+    cohort: Cohort
+    fit: calibration.Fit
+    bgnbd: object | None
+    weekly: pd.DataFrame
+    customers: pd.DataFrame
+    replicates: int
+
+    def errors(self) -> pd.DataFrame:
+        """Each forecast against the actual: at the holdout end, over the holdout alone, and per customer."""
+        wide = self.weekly.pivot(index="week", columns="series", values="cumulative")
+        end, cut = self.cohort.holdout_weeks, self.cohort.calibration_weeks
+        actual = wide["actual"]
+        rows = []
+        for model in [m for m in ("simulator", "bgnbd") if m in wide]:
+            predicted = wide[model]
+            holdout = predicted[end] - predicted[cut]
+            truth = actual[end] - actual[cut]
+            per_customer = self.customers[model] - self.customers["actual"]
+            rows.append({
+                "model": model,
+                "cumulative_at_end": predicted[end],
+                "error_at_end": predicted[end] / actual[end] - 1,
+                "holdout_purchases": holdout,
+                "holdout_error": holdout / truth - 1,
+                "weekly_mape_holdout": float((predicted[cut + 1:] / actual[cut + 1:] - 1).abs().mean()),
+                "customer_mae": float(per_customer.abs().mean()),
+                "customer_rmse": float(np.sqrt((per_customer**2).mean())),
+            })
+        return pd.DataFrame(rows)
+
+    def by_frequency(self) -> pd.DataFrame:
+        """Mean holdout purchases by calibration repeat purchases (0..6, 7+): actual and each model's expectation."""
+        group = np.minimum(self.customers["frequency"], FREQUENCY_GROUPS - 1).rename("frequency")
+        columns = [c for c in ("actual", "simulator", "bgnbd") if c in self.customers]
+        table = self.customers[columns].groupby(group).mean()
+        table.insert(0, "customers", group.value_counts().sort_index())
+        return table.reset_index()
+
+
+def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
+          on_progress=print) -> Study:
+    """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage."""
+    on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
+                f"(differential evolution, at most {iterations} generations)")
+    fit = calibration.calibrate(cohort, seed=seed, iterations=iterations)
+    on_progress(f"calibrated in {fit.seconds:.0f} s ({fit.evaluations} simulated cohorts); "
+                f"forecasting in {replicates} fresh cohorts")
+    runs = calibration.simulate(fit.purchases, cohort.birth, cohort.holdout_weeks, cohort.calibration_weeks,
+                                seed=seed + 1, replicates=replicates)
+    paths = np.cumsum(runs.paths, axis=1)
+    weeks = np.arange(1, cohort.holdout_weeks + 1)
+    series = {"actual": np.cumsum(cohort.weekly), "simulator": paths.mean(axis=0),
+              "simulator_low": np.quantile(paths, 0.05, axis=0), "simulator_high": np.quantile(paths, 0.95, axis=0)}
+    customers = cohort.customers.rename(columns={"holdout": "actual"})
+    customers["simulator"] = calibration.conditional_expected(runs, cohort)
+    fitted = None
+    if benchmark:
+        from sim import bgnbd
+
+        on_progress("fitting BG/NBD (pymc-marketing, MAP)")
+        summary = cohort.customers.rename(columns={"customer": "customer_id"})
+        fitted = bgnbd.fit(summary)
+        series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, cohort.holdout_weeks)
+        horizon = (cohort.holdout_weeks - cohort.calibration_weeks)
+        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary, horizon)
+    weekly = pd.DataFrame([{"week": week, "series": name, "cumulative": float(value)}
+                           for name, values in series.items() for week, value in zip(weeks, values, strict=True)])
+    return Study(cohort=cohort, fit=fit, bgnbd=fitted, weekly=weekly, customers=customers, replicates=replicates)
+
+
+def report(result: Study) -> str:
+    """The study as text: the cohort, the fitted process, and both forecasts against the actual."""
+    cohort, fit, p = result.cohort, result.fit, result.fit.purchases
+    end = cohort.start + pd.Timedelta(weeks=cohort.holdout_weeks) - pd.Timedelta(days=1)
+    cut = cohort.start + pd.Timedelta(weeks=cohort.calibration_weeks) - pd.Timedelta(days=1)
+    lines = [
+        f"cohort: {cohort.size:,} customers, first purchases from {cohort.start.date()}; "
+        f"calibration to {cut.date()} ({cohort.calibration_weeks} weeks), holdout to {end.date()} "
+        f"({cohort.holdout_weeks} weeks)",
+        f"repeat purchases: {int(cohort.weekly[:cohort.calibration_weeks].sum()):,} in calibration, "
+        f"{int(cohort.weekly[cohort.calibration_weeks:].sum()):,} in the holdout",
+        "",
+        "calibrated purchase process (method of simulated moments, differential evolution):",
+        f"  purchase rate   mean {p.rate:.3f} per year, gamma shape {p.rate_shape:.3f}",
+        f"  dropout hazard  mean {p.dropout:.3f} per year, gamma shape {p.dropout_shape:.3f}",
+        f"  per purchase    mean {fit.amount_mean:.2f}, gamma shape {p.amount_shape:.3f} (moments of the log)",
+        f"  objective {fit.objective:.3f} (mean squared z-score over {fit.moments} moments), "
+        f"{fit.evaluations} simulated cohorts, {fit.seconds:.0f} s",
+    ]
+    if result.bgnbd is not None:
+        b = result.bgnbd
+        lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
+                     f"b {b.b:.3f} ({b.seconds:.0f} s)")
+    actual = result.weekly.query("series == 'actual'")["cumulative"].iloc[-1]
+    wide = result.weekly.pivot(index="week", columns="series", values="cumulative")
+    lines += ["", f"cumulative repeat purchases at week {cohort.holdout_weeks}: actual {actual:,.0f}; "
+                  f"simulator 90% Monte Carlo range {wide['simulator_low'].iloc[-1]:,.0f}-"
+                  f"{wide['simulator_high'].iloc[-1]:,.0f} over {result.replicates} cohorts", ""]
+    errors = result.errors()
+    lines.append(errors.to_string(index=False, formatters={
+        "cumulative_at_end": "{:,.0f}".format, "holdout_purchases": "{:,.0f}".format,
+        "error_at_end": "{:+.1%}".format, "holdout_error": "{:+.1%}".format,
+        "weekly_mape_holdout": "{:.1%}".format, "customer_mae": "{:.3f}".format,
+        "customer_rmse": "{:.3f}".format}))
+    lines += ["", "mean holdout purchases per customer by calibration repeat purchases (7 = 7 or more):",
+              result.by_frequency().to_string(index=False, float_format="{:.3f}".format)]
+    return "\n".join(lines)
+
+
+def segment_yaml(result: Study, source: str) -> str:
+    """The calibrated segment's purchase block, to paste under a segment in ``conf/segments``."""
+    p = result.fit.purchases
+    block = {"purchases": {"process": "poisson", **{k: round(float(v), 6) for k, v in asdict(p).items()
+                                                      if k != "process"}}}
+    head = (f"# Calibrated by market-sim-calibrate on {source} ({result.cohort.size:,} customers).\n"
+            f"# Mean spend per purchase in the log's money: {result.fit.amount_mean:.4g}; with monthly steps a "
+            f"customer\n# at the mean rate spends {result.fit.amount_mean * p.rate / 12:.4g} a month (the "
+            f"segment's spend, at price 1).\n")
+    return head + yaml.safe_dump(block, sort_keys=False)
+
+
+def write(result: Study, out: Path, source: str) -> None:
+    """Write the study's tables, figure, fitted segment and report to ``out`` (each file atomically)."""
+    from sim.plots import forecast_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(result.weekly, out / "weekly.parquet")
+    write_table(result.customers, out / "customers.parquet")
+    write_table(result.errors(), out / "errors.parquet")
+    write_figure(forecast_figure(result.weekly, result.by_frequency(), result.cohort.calibration_weeks),
+                 out / "forecast.png")
+    atomic_write_text(out / "segment.yaml", segment_yaml(result, source))
+    fit = {"purchases": asdict(result.fit.purchases), "amount_mean": result.fit.amount_mean,
+           "objective": result.fit.objective, "moments": result.fit.moments, "evaluations": result.fit.evaluations,
+           "seconds": result.fit.seconds, "bgnbd": None if result.bgnbd is None else asdict(result.bgnbd),
+           "overrides": result.fit.segment_overrides("everyone")}
+    atomic_write_text(out / "fit.json", json.dumps(fit, indent=2, allow_nan=False) + "\n")
+    atomic_write_text(out / "report.md", report(result) + "\n")
