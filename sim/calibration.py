@@ -149,7 +149,7 @@ def distance(simulated: np.ndarray, observed: np.ndarray, variance: np.ndarray, 
 
 def purchases_from(vector: np.ndarray, amount_shape: float = 0.0) -> PurchaseConfig:
     """The Poisson purchase process of a point in the (log) search space."""
-    values = dict(zip(BOUNDS, np.exp(vector), strict=True))
+    values = {name: float(value) for name, value in zip(BOUNDS, np.exp(vector), strict=True)}
     return PurchaseConfig(process="poisson", amount_shape=amount_shape, **values)
 
 
