@@ -72,8 +72,8 @@ class Recorder:
         ``tallies`` is the (4, f, s) array of :func:`sim.customers.experience_tallies` for the
         customers at the end of the step. ``at_risk``, ``churned`` and
         ``released`` are (f, s): customers held at
-        the start of the step, customers who left by choice, and customers lost
-        because their firm exited. Retention counts both kinds of loss: in the
+        the start of the step, customers who left by choice or dropped out of
+        the market, and customers lost because their firm exited. Retention counts both kinds of loss: in the
         month a firm exits, everyone it held at the start of the month is lost. Price,
         service and offering are those of ``offers``, what customers saw and
         paid this step (a review's changes show from the next row). ``fired``
