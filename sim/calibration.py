@@ -76,7 +76,7 @@ def simulate(purchases: PurchaseConfig, birth: np.ndarray, weeks: int, calibrati
     """Run the purchase process for customers born at ``birth`` (weeks since week 0), week by week.
 
     A customer's first week is counted from its birth on; in each week it
-    first buys, then may drop out (the market model's order).
+    may first drop out, and buys if it has not (the market model's order).
     """
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(replicates)]
     n = birth.size
@@ -89,14 +89,14 @@ def simulate(purchases: PurchaseConfig, birth: np.ndarray, weeks: int, calibrati
         for week in range(weeks):
             exposure = np.clip(week + 1 - birth, 0.0, 1.0)
             who = np.flatnonzero(alive & (exposure > 0))
-            dt = exposure[who] / WEEKS_PER_YEAR
-            counts = count_purchases(habits, who, dt, rng)
+            alive[who[drop_out(habits, who, exposure[who] / WEEKS_PER_YEAR, rng)]] = False
+            who = who[alive[who]]
+            counts = count_purchases(habits, who, exposure[who] / WEEKS_PER_YEAR, rng)
             paths[replicate, week] = counts.sum()
             if week < calibration_weeks:
                 calibration[replicate, who, week] = counts
             else:
                 holdout[replicate, who] += counts
-            alive[who[drop_out(habits, who, dt, rng)]] = False
     return Histories(paths=paths, calibration=calibration.reshape(replicates * n, -1), holdout=holdout.ravel(),
                      birth_week=np.tile(np.floor(birth).astype(np.int64), replicates))
 

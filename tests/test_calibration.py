@@ -37,6 +37,26 @@ def test_the_cohort_view_counts_each_purchase_day_after_the_first_once(cohort: t
     assert cohort.birth.max() < 13  # CDNOW's cohort first bought in the first quarter
 
 
+def test_the_simulated_purchase_process_docks_with_the_pareto_nbd_closed_form() -> None:
+    """Weekly steps of gamma-Poisson purchases and gamma-exponential dropout reproduce Pareto/NBD's E[X(t)].
+
+    Schmittlein, Morrison and Colombo (1987): with rates gamma(r, alpha) and
+    dropout hazards gamma(s, beta) per week, E[X(t)] = r beta / (alpha (s - 1))
+    (1 - (beta / (beta + t))^(s - 1)). The parameters are CDNOW's
+    (Fader, Hardie and Lee 2005, Pareto/NBD): r 0.55, alpha 10.58, s 0.61, beta 11.67.
+    Weekly steps are slightly low: a customer who drops out buys nothing in
+    that week, about half a week less than in continuous time (-2.1%, -1.2%
+    and -0.8% at 13, 39 and 78 weeks with this seed).
+    """
+    r, alpha, s, beta = 0.55, 10.58, 0.61, 11.67
+    process = calibration.purchases_from(np.log([r / alpha * 52, r, s / beta * 52, s]))
+    run = calibration.simulate(process, np.zeros(40_000), 78, 78, seed=3)
+    weeks = np.array([13, 39, 78])
+    expected = r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + weeks)) ** (s - 1))
+    simulated = np.cumsum(run.weekly)[weeks - 1] / 40_000
+    assert simulated == pytest.approx(expected, rel=0.03)
+
+
 def test_calibration_recovers_the_process_that_made_a_cohort(cohort: translog.Cohort) -> None:
     """A cohort simulated with known rates and dropout, calibrated blind, gives those rates and dropout back."""
     truth = calibration.purchases_from(np.log([4.0, 0.8, 2.0, 1.0]))
