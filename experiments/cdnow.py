@@ -14,7 +14,7 @@ pymc-marketing's MAP. Both then forecast the cohort's weekly cumulative
 repeat purchases and each customer's holdout purchases given its history.
 
 Usage: ``.venv/bin/python experiments/cdnow.py [--seed 0] [--iterations 40]
-[--replicates 20] [--no-benchmark] [--out DIR]``. Writes ``weekly.parquet``,
+[--cohorts 3] [--replicates 20] [--no-benchmark] [--out DIR]``. Writes ``weekly.parquet``,
 ``customers.parquet``, ``errors.parquet``, ``forecast.png``, ``segment.yaml``,
 ``fit.json`` and ``report.md``.
 """
@@ -36,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the simulated cohorts and the optimiser")
     parser.add_argument("--iterations", type=int, default=40, help="generations of differential evolution at most")
+    parser.add_argument("--cohorts", type=int, default=3, help="simulated copies of the cohort per evaluation")
     parser.add_argument("--replicates", type=int, default=20, help="fresh simulated cohorts in the forecast")
     parser.add_argument("--no-benchmark", action="store_true", help="skip BG/NBD (no pymc-marketing needed)")
     parser.add_argument("--out", type=Path, default=None, help="output directory (default outputs/cdnow/<stamp>)")
@@ -47,7 +48,7 @@ def main() -> None:
         raise SystemExit(2) from None
     cohort = translog.build_cohort(log, CALIBRATION_END, HOLDOUT_END)
     result = forecast.study(cohort, seed=args.seed, iterations=args.iterations, replicates=args.replicates,
-                            benchmark=not args.no_benchmark)
+                            benchmark=not args.no_benchmark, cohorts=args.cohorts)
     print()
     print(forecast.report(result))
     out = studies.output_dir(STUDY, args.out)

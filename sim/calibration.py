@@ -135,16 +135,17 @@ def observed_moments(cohort: Cohort) -> tuple[np.ndarray, np.ndarray]:
     return moments(cohort.counts[:, :cohort.calibration_weeks], np.floor(cohort.birth).astype(np.int64))
 
 
-def distance(simulated: np.ndarray, observed: np.ndarray, variance: np.ndarray, customers: int) -> float:
+def distance(simulated: np.ndarray, observed: np.ndarray, variance: np.ndarray, customers: int,
+             cohorts: int = 1) -> float:
     """The objective: squared differences of the moments, each over its sampling variance, averaged.
 
-    ``variance`` is the observed moments' (:func:`moments`); the simulated
-    moments have as much again, hence the factor 2. A moment with no
-    variance in the cohort (an empty cell) gets that of one customer, so a
-    cell nobody is in cannot dominate.
+    ``variance`` is the observed moments' (:func:`moments`); moments
+    simulated over ``cohorts`` cohorts of the same size add ``1 / cohorts``
+    of it. A moment with no variance in the cohort (an empty cell) gets that
+    of one customer, so a cell nobody is in cannot dominate.
     """
     floor = 1.0 / customers**2
-    return float(np.mean((simulated - observed) ** 2 / (2 * np.maximum(variance, floor))))
+    return float(np.mean((simulated - observed) ** 2 / ((1 + 1 / cohorts) * np.maximum(variance, floor))))
 
 
 def purchases_from(vector: np.ndarray, amount_shape: float = 0.0) -> PurchaseConfig:
@@ -180,8 +181,15 @@ def amount_shape(amounts: np.ndarray) -> tuple[float, float]:
     return mean, (mean**2 / variance if variance > 0 else 0.0)
 
 
-def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: int = 10) -> Fit:
-    """Fit the rate and dropout distributions to the cohort's calibration period (differential evolution)."""
+def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: int = 10, cohorts: int = 3) -> Fit:
+    """Fit the rate and dropout distributions to the cohort's calibration period (differential evolution).
+
+    Each evaluation simulates ``cohorts`` copies of the real cohort (the same
+    seed every time) and compares their pooled moments with the real ones.
+    Three was chosen on a pseudo-holdout inside CDNOW's calibration period
+    (fit weeks 1-26, forecast 27-39: holdout error +1.7% with three, -5.2%
+    with one; ODD 8.10), never on the holdout itself.
+    """
     if cohort.customers["frequency"].sum() == 0:
         raise ValueError("calibration_end: no customer bought twice by then; there is nothing to calibrate")
     target, variance = observed_moments(cohort)
@@ -189,13 +197,13 @@ def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: i
     evaluations = 0
 
     def moments_of(purchases: PurchaseConfig) -> np.ndarray:
-        run = simulate(purchases, cohort.birth, cohort.calibration_weeks, cohort.calibration_weeks, seed)
+        run = simulate(purchases, cohort.birth, cohort.calibration_weeks, cohort.calibration_weeks, seed, cohorts)
         return moments(run.calibration, run.birth_week)[0]
 
     def objective(vector: np.ndarray) -> float:
         nonlocal evaluations
         evaluations += 1
-        return distance(moments_of(purchases_from(vector)), target, variance, cohort.size)
+        return distance(moments_of(purchases_from(vector)), target, variance, cohort.size, cohorts)
 
     bounds = [(np.log(low), np.log(high)) for low, high in BOUNDS.values()]
     result = differential_evolution(objective, bounds, seed=seed, maxiter=iterations, popsize=population,

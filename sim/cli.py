@@ -418,6 +418,7 @@ CALIBRATE_KEYS = {  # key: (default, meaning)
     "columns.amount": ("amount", "heading of the amount column"),
     "seed": ("0", "seed of the simulated cohorts and the optimiser"),
     "iterations": ("40", "generations of differential evolution at most"),
+    "cohorts": ("3", "simulated copies of the cohort per evaluation of the objective"),
     "replicates": ("20", "fresh simulated cohorts in the forecast"),
     "benchmark": ("true", "also fit BG/NBD (needs the calibration extra)"),
     "out": (None, "results folder (default outputs/calibrate/<date>_<time>)"),
@@ -442,7 +443,7 @@ def _calibrate_arguments(argv: Sequence[str], program: str) -> dict[str, str]:
             fail(f"{key}: required (usage: {program} data=log.csv calibration_end=1997-09-30 "
                  f"holdout_end=1998-06-30)", program)
     values = {key: default for key, (default, _) in CALIBRATE_KEYS.items() if default is not None} | given
-    for key, least in (("seed", 0), ("iterations", 1), ("replicates", 2)):
+    for key, least in (("seed", 0), ("iterations", 1), ("cohorts", 1), ("replicates", 2)):
         if not values[key].isdigit() or int(values[key]) < least:
             fail(f"{key}: must be a whole number >= {least}, got {values[key]!r}", program)
     if values["benchmark"].lower() not in ("true", "false"):
@@ -481,7 +482,8 @@ def calibrate_main(argv: Sequence[str] | None = None) -> None:
                  program)
     try:
         result = forecast.study(cohort, seed=int(values["seed"]), iterations=int(values["iterations"]),
-                                replicates=int(values["replicates"]), benchmark=benchmark)
+                                replicates=int(values["replicates"]), benchmark=benchmark,
+                                cohorts=int(values["cohorts"]))
     except ValueError as error:
         fail(str(error), program)
     print()

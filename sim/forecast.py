@@ -78,11 +78,12 @@ class Study:
 
 
 def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
-          on_progress=print) -> Study:
+          cohorts: int = 3, on_progress=print) -> Study:
     """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage."""
     on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
-                f"(differential evolution, at most {iterations} generations)")
-    fit = calibration.calibrate(cohort, seed=seed, iterations=iterations)
+                f"(differential evolution, at most {iterations} generations, "
+                f"{cohorts} simulated cohorts per evaluation)")
+    fit = calibration.calibrate(cohort, seed=seed, iterations=iterations, cohorts=cohorts)
     on_progress(f"calibrated in {fit.seconds:.0f} s ({fit.evaluations} simulated cohorts); "
                 f"forecasting in {replicates} fresh cohorts")
     runs = calibration.simulate(fit.purchases, cohort.birth, cohort.holdout_weeks, cohort.calibration_weeks,
