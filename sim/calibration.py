@@ -165,13 +165,16 @@ class Fit:
     amount_mean: float
     moments: int
 
-    def segment_overrides(self, segment: str, steps_per_year: int = 12) -> list[str]:
-        """Hydra overrides that give ``segment`` this purchase process (spend in the log's money per step)."""
+    def segment_overrides(self, segment: str) -> list[str]:
+        """Hydra overrides that give ``segment`` this purchase process.
+
+        The process is free of money: a customer's ``spend`` stays in the
+        market's units, and only when and how unevenly it buys comes from the
+        log (the log's mean per purchase is :attr:`amount_mean`).
+        """
         p = self.purchases
-        spend = self.amount_mean * p.rate / steps_per_year
-        prefix = f"segments.{segment}"
-        return [f"{prefix}.spend={spend:.6g}", f"{prefix}.spend_spread=0", f"{prefix}.purchases.process=poisson",
-                *(f"{prefix}.purchases.{name}={getattr(p, name):.6g}"
+        return [f"segments.{segment}.purchases.process=poisson",
+                *(f"segments.{segment}.purchases.{name}={getattr(p, name):.6g}"
                   for name in ("rate", "rate_shape", "amount_shape", "dropout", "dropout_shape"))]
 
 

@@ -154,9 +154,9 @@ def segment_yaml(result: Study, source: str) -> str:
     block = {"purchases": {"process": "poisson", **{k: round(float(v), 6) for k, v in asdict(p).items()
                                                       if k != "process"}}}
     head = (f"# Calibrated by market-sim-calibrate on {source} ({result.cohort.size:,} customers).\n"
-            f"# Mean spend per purchase in the log's money: {result.fit.amount_mean:.4g}; with monthly steps a "
-            f"customer\n# at the mean rate spends {result.fit.amount_mean * p.rate / 12:.4g} a month (the "
-            f"segment's spend, at price 1).\n")
+            f"# Paste under a segment of conf/segments; its spend stays in the market's units (the log's mean\n"
+            f"# per purchase was {result.fit.amount_mean:.4g}, {result.fit.amount_mean * p.rate / 12:.4g} a month "
+            f"at the mean rate).\n")
     return head + yaml.safe_dump(block, sort_keys=False)
 
 
