@@ -4,22 +4,17 @@ The simulated cohort is the market model's own purchase process
 (:mod:`sim.purchases`) run week by week for the real customers from their
 real first-purchase days, so what is fitted is exactly what a market run
 uses. Four parameters are fitted: the mean and gamma shape of the purchase
-rate, and of the dropout hazard. The objective compares three views of the
-calibration period, each as a mean squared error, summed with equal weight:
-
-* the cumulative repeat purchases per customer, week by week, relative to the
-  period's final total (the curve every CLV paper plots);
-* the share of customers with 0, 1, ..., 6 and 7+ repeat purchases (which
-  sets the heterogeneity of rates);
-* the share of customers by repeat purchases (1, 2-3, 4+) and by the third of
-  the period their last purchase fell in (which sets dropout: people who
-  bought often, then stopped).
+rate, and of the dropout hazard. The moments (:func:`moments`) are the
+repeat purchases per customer in blocks of weeks and the shares of customers
+in cells of (birth period, repeat purchases, weeks since the last purchase):
+the binned form of (T, x, t_x), which is all the Pareto/NBD likelihood sees
+of a customer. The objective (:func:`distance`) weighs each moment by its
+sampling variance.
 
 Every evaluation uses the same seed (common random numbers), so the
 optimiser, scipy's differential evolution, compares parameters and not
-noise. The fitted process then runs to the holdout end in ``replicates``
-fresh cohorts: their mean is the forecast, their 5-95% range its Monte
-Carlo interval (given the parameters; parameter uncertainty is not in it).
+noise. The fitted process then runs to the holdout end in fresh cohorts
+(:mod:`sim.forecast`). ODD 8.10 says what this gave on CDNOW and why.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ curve) and one by one (conditional expected holdout purchases).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class Study:
         weekly: tidy weekly cumulative repeat purchases: ``week``, ``series`` (actual, simulator,
             simulator_low, simulator_high, bgnbd) and ``cumulative``.
         customers: the calibration summary with holdout purchases ``actual``, ``simulator`` and ``bgnbd``.
+        replicates: fresh simulated cohorts behind the simulator's forecast.
     """
 
     cohort: Cohort
@@ -78,7 +80,7 @@ class Study:
 
 
 def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
-          cohorts: int = 3, on_progress=print) -> Study:
+          cohorts: int = 3, on_progress: Callable[[str], None] = print) -> Study:
     """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage."""
     on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
                 f"(differential evolution, at most {iterations} generations, "
@@ -102,8 +104,8 @@ def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int =
         summary = cohort.customers.rename(columns={"customer": "customer_id"})
         fitted = bgnbd.fit(summary)
         series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, cohort.holdout_weeks)
-        horizon = (cohort.holdout_weeks - cohort.calibration_weeks)
-        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary, horizon)
+        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary,
+                                                        cohort.holdout_weeks - cohort.calibration_weeks)
     weekly = pd.DataFrame([{"week": week, "series": name, "cumulative": float(value)}
                            for name, values in series.items() for week, value in zip(weeks, values, strict=True)])
     return Study(cohort=cohort, fit=fit, bgnbd=fitted, weekly=weekly, customers=customers, replicates=replicates)
