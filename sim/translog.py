@@ -25,9 +25,10 @@ class LogError(ValueError):
     """A transaction log cannot be used; the message says what is wrong and where, on one line."""
 
 
-def _where(frame: pd.DataFrame, bad: pd.Series) -> str:
+def _where(bad: pd.Series) -> str:
     first = int(np.flatnonzero(bad.to_numpy())[0])
-    return f"row {first + 2} of {len(frame)} (the header is row 1); {int(bad.sum())} such row(s)"
+    count = int(bad.sum())
+    return f"line {first + 2} of the file" + (f" and {count - 1} more line(s)" if count > 1 else "")
 
 
 def check_log(raw: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.DataFrame:
@@ -47,22 +48,22 @@ def check_log(raw: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.Da
         raise LogError("the log has no transactions")
     customer = raw[names["customer"]]
     if customer.isna().any():
-        raise LogError(f"column {names['customer']!r}: empty customer id at {_where(raw, customer.isna())}")
+        raise LogError(f"column {names['customer']!r}: empty customer id at {_where(customer.isna())}")
     text = raw[names["date"]].astype(str).str.strip()
     date = pd.to_datetime(text, errors="coerce", format="mixed")
     if date.isna().any():
         bad = date.isna()
         example = text[bad].iloc[0]
-        raise LogError(f"column {names['date']!r}: cannot read {example!r} as a date at {_where(raw, bad)} "
+        raise LogError(f"column {names['date']!r}: cannot read {example!r} as a date at {_where(bad)} "
                        f"(use ISO dates, 1997-01-31)")
     amount = pd.to_numeric(raw[names["amount"]], errors="coerce")
     if amount.isna().any() or not np.isfinite(amount).all():
         bad = amount.isna() | ~np.isfinite(amount.fillna(0))
         raise LogError(f"column {names['amount']!r}: {raw[names['amount']][bad].iloc[0]!r} is not a number at "
-                       f"{_where(raw, bad)}")
+                       f"{_where(bad)}")
     if (amount < 0).any():
         bad = amount < 0
-        raise LogError(f"column {names['amount']!r}: negative amount {amount[bad].iloc[0]:g} at {_where(raw, bad)} "
+        raise LogError(f"column {names['amount']!r}: negative amount {amount[bad].iloc[0]:g} at {_where(bad)} "
                        f"(returns are not purchases; drop or net them first)")
     return pd.DataFrame({"customer": customer.astype(str).to_numpy(), "date": date.dt.normalize().to_numpy(),
                          "amount": amount.astype(float).to_numpy()})

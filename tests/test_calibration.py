@@ -121,11 +121,11 @@ def test_the_calibrated_segment_runs_in_a_market(compose) -> None:
 BAD_LOGS = {
     "missing column": ("customer,date\n1,1997-01-01\n", "data: missing column(s) 'amount'"),
     "unreadable date": ("customer,date,amount\n1,1997-01-01,3\n1,1997-13-45,2\n",
-                        "data: column 'date': cannot read '1997-13-45' as a date at row 3"),
+                        "data: column 'date': cannot read '1997-13-45' as a date at line 3 of the file"),
     "negative amount": ("customer,date,amount\n1,1997-01-01,3\n2,1997-01-02,-4\n",
-                        "data: column 'amount': negative amount -4 at row 3"),
+                        "data: column 'amount': negative amount -4 at line 3 of the file"),
     "not a number": ("customer,date,amount\n1,1997-01-01,3\n2,1997-01-02,ten\n",
-                     "data: column 'amount': 'ten' is not a number at row 3"),
+                     "data: column 'amount': 'ten' is not a number at line 3 of the file"),
     "no transactions": ("customer,date,amount\n", "data: the log has no transactions"),
 }
 
