@@ -134,8 +134,11 @@ def report(result: Study) -> str:
         b = result.bgnbd
         lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
                      f"b {b.b:.3f} ({b.seconds:.0f} s)")
-    actual = result.weekly.query("series == 'actual'")["cumulative"].iloc[-1]
     wide = result.weekly.pivot(index="week", columns="series", values="cumulative")
+    fitted, actual = wide.loc[cohort.calibration_weeks, "simulator"], wide.loc[cohort.calibration_weeks, "actual"]
+    lines.append(f"fit to the calibration period: {fitted:,.0f} simulated repeat purchases by week "
+                 f"{cohort.calibration_weeks} against {actual:,.0f} ({fitted / actual - 1:+.1%})")
+    actual = wide["actual"].iloc[-1]
     lines += ["", f"cumulative repeat purchases at week {cohort.holdout_weeks}: actual {actual:,.0f}; "
                   f"simulator 90% Monte Carlo range {wide['simulator_low'].iloc[-1]:,.0f}-"
                   f"{wide['simulator_high'].iloc[-1]:,.0f} over {result.replicates} cohorts", ""]
