@@ -37,11 +37,6 @@ class Habits:
     amount_shape: np.ndarray
     dropout: np.ndarray
 
-    @property
-    def steady(self) -> bool:
-        """Whether every customer buys steadily and nobody drops out (the classic model: nothing to draw)."""
-        return not self.poisson.any() and not self.dropout.any()
-
 
 def draw_habits(
     purchases: Sequence[PurchaseConfig],
