@@ -1,7 +1,8 @@
 """Survival of customers: Kaplan-Meier curves of spell length, median tenure with its interval, log-rank tests.
 
-A spell (``tenures.parquet``) ends in churn, which is the event, or is
-censored: still running at the horizon, or cut short because the firm
+A spell (``tenures.parquet``) ends in the event, the customer leaving
+(``churned``: it chose another firm or none, or dropped out of the market),
+or is censored: still running at the horizon, or cut short because the firm
 exited (the customer did not choose to leave). Every function takes a tenures
 frame with ``duration`` and ``churned`` and the grouping columns; an optional
 ``count`` column weights each row, so the spells of a whole sweep can be
