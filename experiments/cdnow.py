@@ -22,10 +22,10 @@ Usage: ``.venv/bin/python experiments/cdnow.py [--seed 0] [--iterations 40]
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sim import forecast, studies, translog
+from sim.cli import fail
 
 STUDY = "cdnow"
 CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
@@ -42,13 +42,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="output directory (default outputs/cdnow/<stamp>)")
     args = parser.parse_args()
     try:
-        log = translog.read_cdnow()
-    except translog.LogError as error:
-        print(f"{STUDY}: error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    cohort = translog.build_cohort(log, CALIBRATION_END, HOLDOUT_END)
-    result = forecast.study(cohort, seed=args.seed, iterations=args.iterations, replicates=args.replicates,
-                            benchmark=not args.no_benchmark, cohorts=args.cohorts)
+        cohort = translog.build_cohort(translog.read_cdnow(), CALIBRATION_END, HOLDOUT_END)
+        result = forecast.study(cohort, seed=args.seed, iterations=args.iterations, replicates=args.replicates,
+                                benchmark=not args.no_benchmark, cohorts=args.cohorts)
+    except (translog.LogError, ImportError) as error:
+        fail(str(error), STUDY)
     print()
     print(forecast.report(result))
     out = studies.output_dir(STUDY, args.out)

@@ -20,6 +20,7 @@ compared without pymc. tests/test_bgnbd.py checks that both agree to 1e-6.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass
 
@@ -43,6 +44,19 @@ class BetaGeoFit:
     a: float
     b: float
     seconds: float  # wall time of the fit, model building and compiling included
+
+
+MISSING = 'the BG/NBD fit needs pymc-marketing: pip install -e ".[calibration]"'
+
+
+def require() -> None:
+    """Raise ImportError unless pymc-marketing is installed, without importing it (that takes seconds).
+
+    A study calls this before its calibration, so a missing extra is said
+    at once rather than after minutes of simulation.
+    """
+    if importlib.util.find_spec("pymc_marketing") is None:
+        raise ImportError(MISSING)
 
 
 def fit(summary: pd.DataFrame, seed: int = 0) -> BetaGeoFit:
@@ -75,7 +89,7 @@ def fit(summary: pd.DataFrame, seed: int = 0) -> BetaGeoFit:
         import pytensor
         from pymc_marketing.clv import BetaGeoModel
     except ImportError as error:
-        raise ImportError('the BG/NBD fit needs pymc-marketing: pip install -e ".[calibration]"') from error
+        raise ImportError(MISSING) from error
     start = time.perf_counter()
     model = BetaGeoModel()
     with pytensor.config.change_flags(mode="FAST_COMPILE"):

@@ -473,17 +473,12 @@ def calibrate_main(argv: Sequence[str] | None = None) -> None:
         cohort = translog.build_cohort(log, values["calibration_end"], values["holdout_end"])
     except translog.LogError as error:
         fail(str(error), program)
-    benchmark = values["benchmark"].lower() == "true"
-    if benchmark:
-        try:
-            import pymc_marketing  # noqa: F401 - only checks the extra is there before a long calibration
-        except ImportError:
-            fail("benchmark: BG/NBD needs pymc-marketing: pip install -e '.[calibration]' (or benchmark=false)",
-                 program)
     try:
         result = forecast.study(cohort, seed=int(values["seed"]), iterations=int(values["iterations"]),
-                                replicates=int(values["replicates"]), benchmark=benchmark,
+                                replicates=int(values["replicates"]), benchmark=values["benchmark"].lower() == "true",
                                 cohorts=int(values["cohorts"]))
+    except ImportError as error:
+        fail(f"benchmark: {error} (or benchmark=false)", program)
     except ValueError as error:
         fail(str(error), program)
     print()

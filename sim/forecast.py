@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim import calibration
+from sim import bgnbd, calibration
 from sim.io import atomic_write_text, write_figure, write_table
 from sim.translog import Cohort
 
@@ -47,9 +47,14 @@ class Study:
     customers: pd.DataFrame
     replicates: int
 
+    @property
+    def curves(self) -> pd.DataFrame:
+        """The weekly table wide: one column per series, indexed by week."""
+        return self.weekly.pivot(index="week", columns="series", values="cumulative")
+
     def errors(self) -> pd.DataFrame:
         """Each forecast against the actual: at the holdout end, over the holdout alone, and per customer."""
-        wide = self.weekly.pivot(index="week", columns="series", values="cumulative")
+        wide = self.curves
         end, cut = self.cohort.holdout_weeks, self.cohort.calibration_weeks
         actual = wide["actual"]
         rows = []
@@ -81,7 +86,12 @@ class Study:
 
 def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
           cohorts: int = 3, on_progress: Callable[[str], None] = print) -> Study:
-    """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage."""
+    """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage.
+
+    Raises ImportError at once when ``benchmark`` is asked for without pymc-marketing.
+    """
+    if benchmark:
+        bgnbd.require()
     on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
                 f"(differential evolution, at most {iterations} generations, "
                 f"{cohorts} simulated cohorts per evaluation)")
@@ -98,8 +108,6 @@ def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int =
     customers["simulator"] = calibration.conditional_expected(runs, cohort)
     fitted = None
     if benchmark:
-        from sim import bgnbd
-
         on_progress("fitting BG/NBD (pymc-marketing, MAP)")
         summary = cohort.customers.rename(columns={"customer": "customer_id"})
         fitted = bgnbd.fit(summary)
@@ -134,7 +142,7 @@ def report(result: Study) -> str:
         b = result.bgnbd
         lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
                      f"b {b.b:.3f} ({b.seconds:.0f} s)")
-    wide = result.weekly.pivot(index="week", columns="series", values="cumulative")
+    wide = result.curves
     fitted, actual = wide.loc[cohort.calibration_weeks, "simulator"], wide.loc[cohort.calibration_weeks, "actual"]
     lines.append(f"fit to the calibration period: {fitted:,.0f} simulated repeat purchases by week "
                  f"{cohort.calibration_weeks} against {actual:,.0f} ({fitted / actual - 1:+.1%})")

@@ -83,12 +83,11 @@ def purchase_worth(habits: Habits, who: np.ndarray, counts: np.ndarray, rng: np.
     A sum of ``c`` independent gamma draws of shape ``k`` is one gamma draw of
     shape ``c k``, so a customer's step costs one draw however often it buys.
     """
-    mean = counts * habits.per_purchase[who]
-    shape = habits.amount_shape[who]
+    each, shape = habits.per_purchase[who], habits.amount_shape[who]
+    worth = counts * each
     varied = (shape > 0) & (counts > 0)
-    worth = mean.astype(float)
     if varied.any():
-        worth[varied] = rng.gamma(counts[varied] * shape[varied], habits.per_purchase[who][varied] / shape[varied])
+        worth[varied] = rng.gamma(counts[varied] * shape[varied], each[varied] / shape[varied])
     return worth
 
 
