@@ -24,14 +24,14 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m sim.benchmark $(ARGS)
+	$(BIN)/python -m sim.apps.benchmark $(ARGS)
 
 dashboard: $(STAMP)
 	$(BIN)/market-sim-dashboard $(ARGS)
 
 # the README's picture of the dashboard (needs Chromium: apt-get install chromium)
 screenshot: $(STAMP)
-	$(BIN)/python -m sim.browser docs/dashboard.png $(ARGS)
+	$(BIN)/python -m sim.apps.browser docs/dashboard.png $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ Design: the CDNOW master log (23,570 customers who first bought in the first
 quarter of 1997, 69,659 transactions to June 1998; in the MIT-licensed
 ``lifetimes`` wheel, read as a file) is split at 1997-09-30; the holdout
 runs to 1998-06-30. The simulator's rate and dropout distributions are
-fitted by the method of simulated moments (``sim.calibration``); BG/NBD by
+fitted by the method of simulated moments (``sim.clv.calibration``); BG/NBD by
 pymc-marketing's MAP. Both then forecast the cohort's weekly cumulative
 repeat purchases and each customer's holdout purchases given its history.
 
@@ -24,8 +24,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim import forecast, studies, translog
-from sim.cli import fail
+from sim.apps import experiment as studies
+from sim.apps.cli import fail
+from sim.clv import forecast, translog
 
 STUDY = "cdnow"
 CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"

@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim import convergence
-from sim.io import write_figure, write_table
-from sim.plots import convergence_figure
+from sim.output.figures import convergence_figure
+from sim.output.files import write_figure, write_table
+from sim.studies import convergence
 
 PANELS = {"cumulative_profit": "Cumulative profit (real units)", "annual_retention": "Annual retention",
           "common_nps": "NPS, months all firms trade"}

@@ -22,9 +22,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim import futures
-from sim.config import ConfigError
-from sim.io import write_table
+from sim.config.schema import ConfigError
+from sim.output.files import write_table
+from sim.studies import futures
 
 
 def _money(value: float) -> str:

@@ -58,10 +58,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim import studies
-from sim.config import SimConfig
-from sim.plots import interval_bars
-from sim.replicate import mean_ci, replicate_many
+from sim.apps import experiment as studies
+from sim.config.schema import SimConfig
+from sim.output.figures import interval_bars
+from sim.studies.replicate import mean_ci, replicate_many
 
 STUDY = "retention"
 TWIN = "twin"

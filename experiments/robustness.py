@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import patterns, robustness
-from sim.io import write_table
+from sim.output.files import write_table
+from sim.studies import patterns, robustness
 
 SCENARIOS = {
     "default market": ((), patterns.DEFAULT_MARKET),

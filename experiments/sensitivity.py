@@ -27,7 +27,7 @@ Usage: ``.venv/bin/python experiments/sensitivity.py [--param PATH=LOW:HIGH ...]
 [--outcome centric-focused.cumulative_profit] [--trajectories 10] [--sobol-n 64] [--top 4] [--seeds 1]
 [--seed 0] [--workers 2] [--out DIR] [overrides ...]``; e.g. ``--param market.drift=0:3 --param
 segments.*.spend=0.8:1.2`` (``segments.*``/``firms.*`` bounds are factors on each base value). Without
-``--param`` the default list of :data:`sim.sensitivity.DEFAULT_FACTORS` is used. Trailing Hydra overrides
+``--param`` the default list of :data:`sim.studies.sensitivity.DEFAULT_FACTORS` is used. Trailing Hydra overrides
 apply to every run (``market.customers=2000 market.steps=60`` for a quick look).
 
 Morris runs ``trajectories x (parameters + 1)`` samples, Sobol ``sobol-n x
@@ -44,10 +44,11 @@ import argparse
 
 import pandas as pd
 
-from sim import sensitivity, studies
-from sim.cli import fail
-from sim.config import ConfigError
-from sim.plots import sensitivity_figure
+from sim.apps import experiment as studies
+from sim.apps.cli import fail
+from sim.config.schema import ConfigError
+from sim.output.figures import sensitivity_figure
+from sim.studies import sensitivity
 
 STUDY = "sensitivity"
 

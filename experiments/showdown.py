@@ -36,9 +36,9 @@ from itertools import combinations
 
 import pandas as pd
 
-from sim import studies
-from sim.plots import interval_bars
-from sim.replicate import replicate
+from sim.apps import experiment as studies
+from sim.output.figures import interval_bars
+from sim.studies.replicate import replicate
 
 STUDY = "showdown"
 

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import studies
-from sim.config import NETWORK_KINDS
-from sim.plots import interval_bars
-from sim.replicate import mean_ci, paired, replicate_many
+from sim.apps import experiment as studies
+from sim.config.schema import NETWORK_KINDS
+from sim.output.figures import interval_bars
+from sim.studies.replicate import mean_ci, paired, replicate_many
 
 STUDY = "topology"
 FIRST, SECOND = "centric", "focused"

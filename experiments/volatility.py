@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import studies
-from sim.plots import interval_bands
-from sim.replicate import replicate_many
+from sim.apps import experiment as studies
+from sim.output.figures import interval_bands
+from sim.studies.replicate import replicate_many
 
 STUDY = "volatility"
 FIRST, SECOND = "centric", "focused"

@@ -1,8 +1,8 @@
 """Agent-based market simulator for customer-focused, -centric and -obsessed firms.
 
-The public entry point is :func:`sim.run.run_model`: a pure function of a
-:class:`sim.config.SimConfig` and a seed that returns tidy result tables;
-:func:`sim.compose.load_config` builds that config from ``conf/`` with the
+The public entry point is :func:`sim.world.run.run_model`: a pure function of a
+:class:`sim.config.schema.SimConfig` and a seed that returns tidy result tables;
+:func:`sim.config.compose.load_config` builds that config from ``conf/`` with the
 same overrides the ``market-sim`` command takes.
 
 The names below load on first use (PEP 562), so a command that only
@@ -21,8 +21,8 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 DISTRIBUTION = "customer-strategy-sim"
 __version__ = metadata.version(DISTRIBUTION)
 
-_HOMES = {"ConfigError": "sim.config", "SimConfig": "sim.config", "load_config": "sim.compose",
-          "RunResult": "sim.results", "run_model": "sim.run"}
+_HOMES = {"ConfigError": "sim.config.schema", "SimConfig": "sim.config.schema", "load_config": "sim.config.compose",
+          "RunResult": "sim.world.results", "run_model": "sim.world.run"}
 
 __all__ = ["ConfigError", "RunResult", "SimConfig", "__version__", "load_config", "run_model"]
 

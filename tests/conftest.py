@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from hydra.core.global_hydra import GlobalHydra
 
-from sim.compose import load_config
-from sim.config import SimConfig
+from sim.config.compose import load_config
+from sim.config.schema import SimConfig
 
 SMALL = ("market.customers=1500", "market.steps=36")
 

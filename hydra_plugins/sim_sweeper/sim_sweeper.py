@@ -38,6 +38,6 @@ class SimSweeper(BasicSweeper):
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose the first job of each configuration in ``batch`` (see the module docstring)."""
-        from sim.sweep import one_job_per_configuration
+        from sim.sweeps.driver import one_job_per_configuration
 
         super().validate_batch_is_legal(one_job_per_configuration(batch))

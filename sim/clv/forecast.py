@@ -1,0 +1,192 @@
+"""A calibration study: fit the simulator to a cohort, forecast its holdout, and set BG/NBD beside it.
+
+One function, :func:`study`, does what ``market-sim-calibrate`` and
+``experiments/cdnow.py`` both run: calibrate a segment's purchase process
+(:mod:`sim.clv.calibration`), simulate the whole horizon in fresh cohorts, fit
+the BG/NBD benchmark (:mod:`sim.clv.bgnbd`) on the same split, and compare both
+with what the customers really did, in aggregate (the weekly cumulative
+curve) and one by one (conditional expected holdout purchases).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.clv import bgnbd, calibration
+from sim.clv.translog import Cohort
+from sim.output.files import atomic_write_text, write_figure, write_table
+
+FREQUENCY_GROUPS = 8  # customers compared by calibration repeat purchases 0..6 and 7+
+
+
+@dataclass
+class Study:
+    """Everything a calibration study found.
+
+    Attributes:
+        cohort: the real cohort.
+        fit: the calibrated purchase process.
+        bgnbd: the BG/NBD point estimates, or ``None`` when pymc-marketing is not installed.
+        weekly: tidy weekly cumulative repeat purchases: ``week``, ``series`` (actual, simulator,
+            simulator_low, simulator_high, bgnbd) and ``cumulative``.
+        customers: the calibration summary with holdout purchases ``actual``, ``simulator`` and ``bgnbd``.
+        replicates: fresh simulated cohorts behind the simulator's forecast.
+    """
+
+    cohort: Cohort
+    fit: calibration.Fit
+    bgnbd: object | None
+    weekly: pd.DataFrame
+    customers: pd.DataFrame
+    replicates: int
+
+    @property
+    def curves(self) -> pd.DataFrame:
+        """The weekly table wide: one column per series, indexed by week."""
+        return self.weekly.pivot(index="week", columns="series", values="cumulative")
+
+    def errors(self) -> pd.DataFrame:
+        """Each forecast against the actual: at the holdout end, over the holdout alone, and per customer."""
+        wide = self.curves
+        end, cut = self.cohort.holdout_weeks, self.cohort.calibration_weeks
+        actual = wide["actual"]
+        rows = []
+        for model in [m for m in ("simulator", "bgnbd") if m in wide]:
+            predicted = wide[model]
+            holdout = predicted[end] - predicted[cut]
+            truth = actual[end] - actual[cut]
+            per_customer = self.customers[model] - self.customers["actual"]
+            rows.append({
+                "model": model,
+                "cumulative_at_end": predicted[end],
+                "error_at_end": predicted[end] / actual[end] - 1,
+                "holdout_purchases": holdout,
+                "holdout_error": holdout / truth - 1,
+                "weekly_mape_holdout": float((predicted[cut + 1:] / actual[cut + 1:] - 1).abs().mean()),
+                "customer_mae": float(per_customer.abs().mean()),
+                "customer_rmse": float(np.sqrt((per_customer**2).mean())),
+            })
+        return pd.DataFrame(rows)
+
+    def by_frequency(self) -> pd.DataFrame:
+        """Mean holdout purchases by calibration repeat purchases (0..6, 7+): actual and each model's expectation."""
+        group = np.minimum(self.customers["frequency"], FREQUENCY_GROUPS - 1).rename("frequency")
+        columns = [c for c in ("actual", "simulator", "bgnbd") if c in self.customers]
+        table = self.customers[columns].groupby(group).mean()
+        table.insert(0, "customers", group.value_counts().sort_index())
+        return table.reset_index()
+
+
+def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
+          cohorts: int = 3, on_progress: Callable[[str], None] = print) -> Study:
+    """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage.
+
+    Raises ImportError at once when ``benchmark`` is asked for without pymc-marketing.
+    """
+    if benchmark:
+        bgnbd.require()
+    on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
+                f"(differential evolution, at most {iterations} generations, "
+                f"{cohorts} simulated cohorts per evaluation)")
+    fit = calibration.calibrate(cohort, seed=seed, iterations=iterations, cohorts=cohorts)
+    on_progress(f"calibrated in {fit.seconds:.0f} s ({fit.evaluations} simulated cohorts); "
+                f"forecasting in {replicates} fresh cohorts")
+    runs = calibration.simulate(fit.purchases, cohort.birth, cohort.holdout_weeks, cohort.calibration_weeks,
+                                seed=seed + 1, replicates=replicates)
+    paths = np.cumsum(runs.paths, axis=1)
+    weeks = np.arange(1, cohort.holdout_weeks + 1)
+    series = {"actual": np.cumsum(cohort.weekly), "simulator": paths.mean(axis=0),
+              "simulator_low": np.quantile(paths, 0.05, axis=0), "simulator_high": np.quantile(paths, 0.95, axis=0)}
+    customers = cohort.customers.rename(columns={"holdout": "actual"})
+    customers["simulator"] = calibration.conditional_expected(runs, cohort)
+    fitted = None
+    if benchmark:
+        on_progress("fitting BG/NBD (pymc-marketing, MAP)")
+        summary = cohort.customers.rename(columns={"customer": "customer_id"})
+        fitted = bgnbd.fit(summary)
+        series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, cohort.holdout_weeks)
+        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary,
+                                                        cohort.holdout_weeks - cohort.calibration_weeks)
+    weekly = pd.DataFrame([{"week": week, "series": name, "cumulative": float(value)}
+                           for name, values in series.items() for week, value in zip(weeks, values, strict=True)])
+    return Study(cohort=cohort, fit=fit, bgnbd=fitted, weekly=weekly, customers=customers, replicates=replicates)
+
+
+def report(result: Study) -> str:
+    """The study as text: the cohort, the fitted process, and both forecasts against the actual."""
+    cohort, fit, p = result.cohort, result.fit, result.fit.purchases
+    end = cohort.start + pd.Timedelta(weeks=cohort.holdout_weeks) - pd.Timedelta(days=1)
+    cut = cohort.start + pd.Timedelta(weeks=cohort.calibration_weeks) - pd.Timedelta(days=1)
+    lines = [
+        f"cohort: {cohort.size:,} customers, first purchases from {cohort.start.date()}; "
+        f"calibration to {cut.date()} ({cohort.calibration_weeks} weeks), holdout to {end.date()} "
+        f"({cohort.holdout_weeks} weeks)",
+        f"repeat purchases: {int(cohort.weekly[:cohort.calibration_weeks].sum()):,} in calibration, "
+        f"{int(cohort.weekly[cohort.calibration_weeks:].sum()):,} in the holdout",
+        "",
+        "calibrated purchase process (method of simulated moments, differential evolution):",
+        f"  purchase rate   mean {p.rate:.3f} per year, gamma shape {p.rate_shape:.3f}",
+        f"  dropout hazard  mean {p.dropout:.3f} per year, gamma shape {p.dropout_shape:.3f}",
+        f"  per purchase    mean {fit.amount_mean:.2f}, gamma shape {p.amount_shape:.3f} (moments of the log)",
+        f"  objective {fit.objective:.3f} (mean squared z-score over {fit.moments} moments), "
+        f"{fit.evaluations} simulated cohorts, {fit.seconds:.0f} s",
+    ]
+    if result.bgnbd is not None:
+        b = result.bgnbd
+        lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
+                     f"b {b.b:.3f} ({b.seconds:.0f} s)")
+    wide = result.curves
+    fitted, actual = wide.loc[cohort.calibration_weeks, "simulator"], wide.loc[cohort.calibration_weeks, "actual"]
+    lines.append(f"fit to the calibration period: {fitted:,.0f} simulated repeat purchases by week "
+                 f"{cohort.calibration_weeks} against {actual:,.0f} ({fitted / actual - 1:+.1%})")
+    actual = wide["actual"].iloc[-1]
+    lines += ["", f"cumulative repeat purchases at week {cohort.holdout_weeks}: actual {actual:,.0f}; "
+                  f"simulator 90% Monte Carlo range {wide['simulator_low'].iloc[-1]:,.0f}-"
+                  f"{wide['simulator_high'].iloc[-1]:,.0f} over {result.replicates} cohorts", ""]
+    errors = result.errors()
+    lines.append(errors.to_string(index=False, formatters={
+        "cumulative_at_end": "{:,.0f}".format, "holdout_purchases": "{:,.0f}".format,
+        "error_at_end": "{:+.1%}".format, "holdout_error": "{:+.1%}".format,
+        "weekly_mape_holdout": "{:.1%}".format, "customer_mae": "{:.3f}".format,
+        "customer_rmse": "{:.3f}".format}))
+    lines += ["", "mean holdout purchases per customer by calibration repeat purchases (7 = 7 or more):",
+              result.by_frequency().to_string(index=False, float_format="{:.3f}".format)]
+    return "\n".join(lines)
+
+
+def segment_yaml(result: Study, source: str) -> str:
+    """The calibrated segment's purchase block, to paste under a segment in ``conf/segments``."""
+    p = result.fit.purchases
+    block = {"purchases": {"process": "poisson", **{k: round(float(v), 6) for k, v in asdict(p).items()
+                                                      if k != "process"}}}
+    head = (f"# Calibrated by market-sim-calibrate on {source} ({result.cohort.size:,} customers).\n"
+            f"# Paste under a segment of conf/segments; its spend stays in the market's units (the log's mean\n"
+            f"# per purchase was {result.fit.amount_mean:.4g}, {result.fit.amount_mean * p.rate / 12:.4g} a month "
+            f"at the mean rate).\n")
+    return head + yaml.safe_dump(block, sort_keys=False)
+
+
+def write(result: Study, out: Path, source: str) -> None:
+    """Write the study's tables, figure, fitted segment and report to ``out`` (each file atomically)."""
+    from sim.output.figures import forecast_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(result.weekly, out / "weekly.parquet")
+    write_table(result.customers, out / "customers.parquet")
+    write_table(result.errors(), out / "errors.parquet")
+    write_figure(forecast_figure(result.weekly, result.by_frequency(), result.cohort.calibration_weeks),
+                 out / "forecast.png")
+    atomic_write_text(out / "segment.yaml", segment_yaml(result, source))
+    fit = {"purchases": asdict(result.fit.purchases), "amount_mean": result.fit.amount_mean,
+           "objective": result.fit.objective, "moments": result.fit.moments, "evaluations": result.fit.evaluations,
+           "seconds": result.fit.seconds, "bgnbd": None if result.bgnbd is None else asdict(result.bgnbd),
+           "overrides": result.fit.segment_overrides("everyone")}
+    atomic_write_text(out / "fit.json", json.dumps(fit, indent=2, allow_nan=False) + "\n")
+    atomic_write_text(out / "report.md", report(result) + "\n")

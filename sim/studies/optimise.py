@@ -1,0 +1,574 @@
+"""Dial search: the strategy dials that maximise one firm's profit over common seeds, proposed by Optuna.
+
+A search space (``conf/search/<name>.yaml``) names the dials of a firm's
+strategy to turn and the range of each. Every trial replaces those dials in
+the firm's preset, runs the market over the same seeds (common random
+numbers: trials differ by their dials, not by their luck) and scores the
+firm's cumulative profit by its mean over the seeds, or by a lower quantile
+for a choice that holds up in bad draws. Optuna's TPE sampler, seeded,
+proposes the dials one trial after another, so a search is reproducible bit
+for bit. A combination of dials that is not a valid strategy (a target
+audience without CLV targeting) is pruned with its reason, never scored.
+
+This drives current Optuna (5.x) through its ask-and-tell interface rather
+than Hydra's Optuna sweeper plugin, which pins ``optuna<3`` and would search
+override strings instead of typed dials.
+
+The best trial's score is biased upwards: it is the largest of many noisy
+estimates, chosen on the very seeds it was measured on. :func:`optimise`
+therefore runs the best dials and the preset again on fresh seeds, whose
+paired difference is the estimate to quote.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+import yaml
+from optuna.trial import FrozenTrial, TrialState
+
+from sim.config.compose import CONFIG_DIR
+from sim.config.schema import ConfigError, SimConfig, StrategyConfig
+from sim.studies.replicate import Interval, mean_ci, replicate_many
+
+SEARCH_DIR = CONFIG_DIR / "search"
+STRATEGY_DIR = CONFIG_DIR / "strategy"
+OBJECTIVES = ("mean", "quantile")
+KINDS = ("int", "float", "choice")
+DIAL_TYPES: dict[str, type] = {item.name: type(getattr(StrategyConfig(), item.name)) for item in fields(StrategyConfig)}
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+BATCH = 5  # trials proposed together and run in one pool of workers (see run_search)
+
+
+@dataclass(frozen=True)
+class Dial:
+    """One dial to search: an ``int`` or ``float`` range (optionally stepped or log-scaled) or a ``choice``.
+
+    ``values`` holds ``(low, high)`` of a range (both included) or the choices.
+    """
+
+    name: str
+    kind: str
+    values: tuple[Any, ...]
+    step: float | None = None
+    log: bool = False
+
+    def suggest(self, trial: optuna.Trial) -> Any:
+        """The value Optuna proposes for this dial in ``trial``."""
+        if self.kind == "int":
+            low, high = self.values
+            return trial.suggest_int(self.name, low, high, step=int(self.step or 1), log=self.log)
+        if self.kind == "float":
+            low, high = self.values
+            return trial.suggest_float(self.name, low, high, step=self.step, log=self.log)
+        return trial.suggest_categorical(self.name, list(self.values))
+
+    def contains(self, value: Any) -> bool:
+        """Whether the search can propose ``value`` (on a stepped range, only the steps)."""
+        if self.kind == "choice":
+            return any(type(value) is type(choice) and value == choice for choice in self.values)
+        low, high = self.values
+        if not low <= value <= high:
+            return False
+        steps = (value - low) / self.step if self.step else 0.0
+        return math.isclose(steps, round(steps), abs_tol=1e-9)
+
+    def spec(self) -> dict[str, Any]:
+        """The dial as plain JSON-ready data (recorded with a stored study)."""
+        return {"name": self.name, "kind": self.kind, "values": list(self.values), "step": self.step, "log": self.log}
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The dials a search turns, read from ``source``."""
+
+    name: str
+    source: Path
+    dials: tuple[Dial, ...]
+
+    @property
+    def where(self) -> str:
+        """The file, relative to the project when inside it (so reports read the same on every machine)."""
+        return _shown(self.source)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(CONFIG_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def _number(value: Any, integer: bool) -> bool:
+    kinds = (int,) if integer else (int, float)
+    return isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _parse_dial(name: str, entry: Any, where: str) -> Dial:
+    """One entry of a space file, checked against the dial's type in :class:`StrategyConfig`."""
+    if name not in DIAL_TYPES:
+        near = get_close_matches(str(name), DIAL_TYPES, n=2)
+        hint = f"did you mean {' or '.join(near)}? " if near else ""
+        raise ConfigError(f"{where}: unknown dial; {hint}allowed: {', '.join(sorted(DIAL_TYPES))}")
+    example = "{int: [0, 24]}, {float: [0.1, 1.0]} or {choice: [value, ...]}"
+    kinds = [key for key in KINDS if isinstance(entry, dict) and key in entry]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: expected exactly one of {example}, got {entry!r}")
+    kind = kinds[0]
+    allowed = [kind] if kind == "choice" else [kind, "step", "log"]
+    unknown = sorted(map(str, set(entry) - set(allowed)))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    dial_type = DIAL_TYPES[name]
+    if kind == "choice":
+        return Dial(name, kind, _parse_choices(entry[kind], dial_type, where))
+    if dial_type.__name__ != kind:
+        fit = "{choice: [...]}" if dial_type in (str, bool) else f"{{{dial_type.__name__}: [low, high]}}"
+        raise ConfigError(f"{where}: the dial is of type {dial_type.__name__}, not {kind}; use {fit}")
+    bounds = entry[kind]
+    integer = kind == "int"
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_number(value, integer) for value in bounds)):
+        raise ConfigError(f"{where}: {kind} range must be [low, high] with {kind} values, got {bounds!r}")
+    low, high = bounds
+    if low >= high:
+        raise ConfigError(f"{where}: empty range [{low}, {high}]; low must be below high")
+    step, log = entry.get("step"), entry.get("log", False)
+    if not isinstance(log, bool):
+        raise ConfigError(f"{where}: log must be true or false, got {log!r}")
+    if log and (step is not None or low <= 0):
+        raise ConfigError(f"{where}: a log range needs low > 0 and no step")
+    if step is not None:
+        if not (_number(step, integer) and step > 0):
+            raise ConfigError(f"{where}: step must be a positive {kind}, got {step!r}")
+        steps = (high - low) / step
+        if not math.isclose(steps, round(steps), abs_tol=1e-9):
+            raise ConfigError(f"{where}: range [{low}, {high}] is not a whole number of steps of {step}")
+    return Dial(name, kind, (dial_type(low), dial_type(high)), step, log)
+
+
+def _parse_choices(choices: Any, dial_type: type, where: str) -> tuple[Any, ...]:
+    if not (isinstance(choices, list) and choices):
+        raise ConfigError(f"{where}: choice needs a non-empty list, got {choices!r}")
+    for choice in choices:
+        fits = _number(choice, dial_type is int) if dial_type in (int, float) else type(choice) is dial_type
+        if not fits:
+            raise ConfigError(f"{where}: choice {choice!r} is not a {dial_type.__name__}")
+    if len(set(choices)) < len(choices):
+        raise ConfigError(f"{where}: choices repeat a value: {choices!r}")
+    return tuple(dial_type(choice) for choice in choices)
+
+
+def space_names() -> list[str]:
+    """Names of the search spaces shipped in ``conf/search/``."""
+    return sorted(path.stem for path in SEARCH_DIR.glob("*.yaml"))
+
+
+def load_space(name_or_path: str) -> SearchSpace:
+    """Read and check a search space: a name in ``conf/search/`` or a path to a YAML file.
+
+    Raises:
+        ConfigError: naming the file and the dial, for an unknown dial, a type
+            the dial cannot take, an empty range or an empty list of choices.
+    """
+    is_path = name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
+    source = Path(name_or_path) if is_path else SEARCH_DIR / f"{name_or_path}.yaml"
+    if not source.is_file():
+        raise ConfigError(f"space: unknown search space {name_or_path!r}; allowed: {', '.join(space_names())} "
+                          f"(in {_shown(SEARCH_DIR)}) or the path of a YAML file")
+    with source.open() as stream:
+        raw = yaml.safe_load(stream)
+    if not (isinstance(raw, dict) and raw):
+        raise ConfigError(f"{_shown(source)}: a search space maps dial names to ranges, e.g. lead: {{int: [0, 24]}}")
+    dials = tuple(_parse_dial(str(name), entry, f"{_shown(source)}: {name}") for name, entry in raw.items())
+    return SearchSpace(name=source.stem, source=source, dials=dials)
+
+
+def preset(config: SimConfig, firm: str) -> StrategyConfig:
+    """The strategy preset ``firm`` runs in ``config``."""
+    return config.strategies[config.firms[firm].strategy]
+
+
+def with_dials(config: SimConfig, firm: str, dials: dict[str, Any]) -> SimConfig:
+    """``config`` with ``firm`` (only) running its preset with ``dials`` changed, validated.
+
+    The changed strategy is installed as a new preset ``<firm>_trial`` so
+    that other firms naming the same preset keep it.
+
+    Raises:
+        ConfigError: if the dials do not make a valid strategy.
+    """
+    name = f"{firm}_trial"
+    strategies = {**config.strategies, name: replace(preset(config, firm), **dials)}
+    firms = {**config.firms, firm: replace(config.firms[firm], strategy=name)}
+    return replace(config, strategies=strategies, firms=firms)
+
+
+def check_space(space: SearchSpace, config: SimConfig, firm: str) -> None:
+    """Refuse a range end or choice that no setting of the space's other choices makes a valid strategy.
+
+    A value that is valid only in some combinations (``audience: target``
+    with ``targeting: clv`` in the same space) is allowed; the search prunes
+    the combinations that are not. Rules between dials in
+    :class:`StrategyConfig` link choice dials only, so trying the other
+    choices is enough.
+
+    Raises:
+        ConfigError: naming the space file, the dial and why the value is invalid.
+    """
+    choices = [dial for dial in space.dials if dial.kind == "choice"]
+    for dial in space.dials:
+        others = [other for other in choices if other.name != dial.name]
+        for value in dial.values:
+            settings = (dict(zip((o.name for o in others), combo, strict=True))
+                        for combo in itertools.product(*(o.values for o in others)))
+            errors = []
+            for setting in settings:
+                try:
+                    with_dials(config, firm, {**setting, dial.name: value})
+                    break
+                except ConfigError as error:
+                    errors.append(error)
+            else:
+                raise ConfigError(f"{space.where}: {dial.name}: {value!r} makes no valid strategy for firm "
+                                  f"{firm!r} ({errors[0]})")
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a search asks: whose dials, in which space, scored how, over how many common seeds.
+
+    Trials run seeds ``0 .. seeds-1``. ``objective`` ``mean`` scores the
+    mean cumulative profit over them, ``quantile`` its ``quantile``-th
+    quantile (numpy's linear interpolation), a robust choice. ``market``
+    labels the base market in reports and in a stored study.
+    """
+
+    firm: str
+    space: SearchSpace
+    seeds: int = 5
+    objective: str = "mean"
+    quantile: float = 0.2
+    market: str = ""
+
+    def __post_init__(self) -> None:
+        if self.seeds < 2:
+            raise ConfigError(f"seeds: must be >= 2 for an interval, got {self.seeds}")
+        if self.objective not in OBJECTIVES:
+            raise ConfigError(f"objective: unknown value {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
+        if not 0.0 < self.quantile < 1.0:
+            raise ConfigError(f"quantile: must be between 0 and 1, got {self.quantile}")
+
+    def score(self, profits: Sequence[float]) -> float:
+        """The objective of one trial from its profit on each seed."""
+        if self.objective == "mean":
+            return float(np.mean(profits))
+        return float(np.quantile(profits, self.quantile))
+
+    @property
+    def score_name(self) -> str:
+        """The objective in words."""
+        return "mean" if self.objective == "mean" else f"{self.quantile * 100:g}% quantile"
+
+    def settings(self) -> dict[str, Any]:
+        """Everything that makes scores comparable, as plain JSON data (checked when a study is resumed)."""
+        settings = {"firm": self.firm, "space": [dial.spec() for dial in self.space.dials], "seeds": self.seeds,
+                    "objective": self.objective, "quantile": self.quantile if self.objective == "quantile" else None,
+                    "market": self.market}
+        return json.loads(json.dumps(settings))
+
+
+def open_study(search: Search, sampler_seed: int, storage: Path | None = None,
+               study_name: str | None = None) -> optuna.Study:
+    """A new study, or the study of that name in the SQLite file ``storage`` if it exists.
+
+    Raises:
+        ConfigError: if a stored study was searched with other settings, whose scores would not compare.
+    """
+    name = study_name or f"{search.firm}-{search.space.name}"
+    url = f"sqlite:///{storage.resolve()}" if storage is not None else None
+    study = optuna.create_study(storage=url, sampler=optuna.samplers.TPESampler(seed=sampler_seed),
+                                study_name=name, direction="maximize", load_if_exists=True)
+    settings, stored = search.settings(), study.user_attrs.get("settings")
+    if stored is None:
+        study.set_user_attr("settings", settings)
+    elif stored != settings:
+        changed = ", ".join(f"{key} was {stored.get(key)!r}" for key in settings if stored.get(key) != settings[key])
+        raise ConfigError(f"storage: study {name!r} in {storage} was searched with other settings ({changed}); "
+                          f"use another storage file or study name")
+    return study
+
+
+def finished(study: optuna.Study) -> list[FrozenTrial]:
+    """Trials that count towards the number asked for: complete or pruned."""
+    return study.get_trials(deepcopy=False, states=FINISHED)
+
+
+def _firm_profits(frame: pd.DataFrame, firm: str) -> pd.DataFrame:
+    """Cumulative profit of ``firm``, one row per seed and one column per config key."""
+    return frame[frame["firm"] == firm].pivot(index="seed", columns="config", values="cumulative_profit")
+
+
+def run_search(
+    config: SimConfig,
+    search: Search,
+    trials: int,
+    *,
+    batch: int = BATCH,
+    workers: int = 1,
+    sampler_seed: int = 0,
+    storage: Path | None = None,
+    study_name: str | None = None,
+    on_trial: Callable[[optuna.Study, FrozenTrial], None] | None = None,
+) -> optuna.Study:
+    """Run trials until the study holds ``trials`` complete or pruned ones; return the study.
+
+    The first trial of a new study is the firm's preset when the space can
+    express it, so the best trial is never worse than the preset on the
+    search seeds. Trials are proposed ``batch`` at a time (the sampler
+    treats those not yet scored as running, Optuna's constant liar) and the
+    runs of a whole batch go to one pool of ``workers`` processes: starting a
+    pool costs about as much as a few runs, and the result does not depend
+    on ``workers``. A resumed study (``storage``) gets only the missing
+    trials; it is valid but not identical to an uninterrupted search, as the
+    sampler starts afresh.
+    """
+    study = open_study(search, sampler_seed, storage, study_name)
+    current = preset(config, search.firm)
+    values = {dial.name: getattr(current, dial.name) for dial in search.space.dials}
+    if not study.trials and all(dial.contains(values[dial.name]) for dial in search.space.dials):
+        study.enqueue_trial(values, user_attrs={"preset": True})
+    told = on_trial or (lambda study, trial: None)
+    while (missing := trials - len(finished(study))) > 0:
+        proposed: dict[int, tuple[optuna.Trial, SimConfig]] = {}
+        for _ in range(min(batch, missing)):
+            trial = study.ask()
+            dials = {dial.name: dial.suggest(trial) for dial in search.space.dials}
+            try:
+                proposed[trial.number] = (trial, with_dials(config, search.firm, dials))
+            except ConfigError as error:
+                trial.set_user_attr("reason", str(error))
+                told(study, study.tell(trial, state=TrialState.PRUNED))
+        if not proposed:
+            continue
+        try:
+            runs = replicate_many({number: item[1] for number, item in proposed.items()}, range(search.seeds), workers)
+        except BaseException:
+            for trial, _ in proposed.values():
+                study.tell(trial, state=TrialState.FAIL)
+            raise
+        profits = _firm_profits(runs, search.firm)
+        for number, (trial, _) in proposed.items():
+            trial.set_user_attr("profits", [float(value) for value in profits[number]])
+            trial.set_user_attr("mean_profit", float(profits[number].mean()))
+            told(study, study.tell(trial, search.score(profits[number].to_numpy())))
+    return study
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial:
+    """The complete trial of highest score.
+
+    Raises:
+        ConfigError: if no trial completed (every combination tried was pruned).
+    """
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+        reason = f" (e.g. {pruned[0].user_attrs['reason']})" if pruned else ""
+        raise ConfigError(f"space: no trial completed; {len(pruned)} pruned{reason}: narrow the space")
+    return study.best_trial
+
+
+def trials_table(study: optuna.Study, space: SearchSpace) -> pd.DataFrame:
+    """One row per trial: number, state, score, mean profit, each dial, profit on each seed, reason if pruned."""
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        profits = trial.user_attrs.get("profits", [])
+        rows.append({
+            "number": trial.number,
+            "state": trial.state.name.lower(),
+            "score": np.nan if trial.value is None else trial.value,
+            "mean_profit": trial.user_attrs.get("mean_profit", np.nan),
+            "preset": trial.user_attrs.get("preset", False),
+            **{dial.name: trial.params.get(dial.name) for dial in space.dials},
+            **{f"profit_seed_{seed}": profit for seed, profit in enumerate(profits)},
+            "reason": trial.user_attrs.get("reason", ""),
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Outcome:
+    """A finished search and its check on fresh seeds: what the report and the files are made from.
+
+    ``check`` has one row per seed: ``seeds`` (``search`` or ``fresh``),
+    the firm's cumulative profit under the ``preset`` and the ``best``
+    dials, and their ``difference``.
+    """
+
+    search: Search
+    study: optuna.Study
+    preset: StrategyConfig
+    best: StrategyConfig
+    check: pd.DataFrame
+    sampler_seed: int
+    batch: int
+    months: int
+
+    @property
+    def best_number(self) -> int:
+        """Number of the best trial."""
+        return best_trial(self.study).number
+
+    def changed(self) -> dict[str, tuple[Any, Any]]:
+        """The dials the best trial changes: name -> (preset value, best value)."""
+        before, after = asdict(self.preset), asdict(self.best)
+        return {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+
+
+def optimise(
+    config: SimConfig,
+    search: Search,
+    trials: int,
+    *,
+    check_seeds: int,
+    batch: int = BATCH,
+    workers: int = 1,
+    sampler_seed: int = 0,
+    storage: Path | None = None,
+    study_name: str | None = None,
+    on_trial: Callable[[optuna.Study, FrozenTrial], None] | None = None,
+) -> Outcome:
+    """Search, then run the best dials and the preset on the search seeds and on ``check_seeds`` fresh ones.
+
+    The fresh seeds follow the search seeds (``seeds .. seeds+check_seeds-1``),
+    so no run of the check was seen by the search.
+    """
+    study = run_search(config, search, trials, batch=batch, workers=workers, sampler_seed=sampler_seed,
+                       storage=storage, study_name=study_name, on_trial=on_trial)
+    dials = best_trial(study).params
+    seeds = range(search.seeds + check_seeds)
+    frame = replicate_many({"preset": config, "best": with_dials(config, search.firm, dials)}, seeds, workers)
+    profits = _firm_profits(frame, search.firm).reset_index()
+    check = pd.DataFrame({
+        "seed": profits["seed"],
+        "seeds": np.where(profits["seed"] < search.seeds, "search", "fresh"),
+        "preset": profits["preset"],
+        "best": profits["best"],
+        "difference": profits["best"] - profits["preset"],
+    })
+    current = preset(config, search.firm)
+    return Outcome(search=search, study=study, preset=current, best=replace(current, **dials), check=check,
+                   sampler_seed=sampler_seed, batch=batch, months=config.market.steps)
+
+
+def _money(value: float, sign: bool = False) -> str:
+    return f"{value / 1e6:{'+' if sign else ''},.2f} M"
+
+
+def _interval(interval: Interval, sign: bool = False) -> str:
+    return f"{_money(interval.mean, sign)} [{_money(interval.low, sign)}, {_money(interval.high, sign)}]"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return repr(value) if value == "" else str(value)
+
+
+def _seed_span(seeds: Iterable[int]) -> str:
+    seeds = list(seeds)
+    return f"{seeds[0]}-{seeds[-1]}"
+
+
+def progress_line(study: optuna.Study, trial: FrozenTrial, trials: int) -> str:
+    """One line per finished trial: its score (or why it was pruned) and the best so far."""
+    head = f"[{len(finished(study)):>3}/{trials}] trial {trial.number}:"
+    if trial.state == TrialState.PRUNED:
+        return f"{head} pruned: {trial.user_attrs['reason']}"
+    best = study.best_trial
+    return f"{head} score {_money(trial.value)}; best {_money(best.value)} (trial {best.number})"
+
+
+def report(outcome: Outcome) -> str:
+    """The answer in words and a table: the dials that changed, and profit with and without them, with intervals."""
+    search, study = outcome.search, outcome.study
+    states = [trial.state for trial in study.get_trials(deepcopy=False)]
+    complete, pruned = states.count(TrialState.COMPLETE), states.count(TrialState.PRUNED)
+    best = best_trial(study)
+    search_part = outcome.check[outcome.check["seeds"] == "search"]
+    fresh_part = outcome.check[outcome.check["seeds"] == "fresh"]
+    firm, months = search.firm, outcome.months
+    first = study.get_trials(deepcopy=False)[0]
+    lines = [
+        f"# Dial search: the {firm} firm's strategy",
+        "",
+        f"Space {search.space.name} ({search.space.where}, {len(search.space.dials)} dials); "
+        f"market: {search.market or 'the default'}.",
+        f"Objective: {search.score_name} of the {firm} firm's cumulative profit over {months} months, "
+        f"seeds {_seed_span(search_part['seed'])}, the same for every trial (Optuna TPE, sampler seed "
+        f"{outcome.sampler_seed}, batches of {outcome.batch} trials).",
+        f"Trials: {len(states)} ({complete} complete, {pruned} pruned as invalid strategies)"
+        + ("; trial 0 is the preset." if first.user_attrs.get("preset") else "."),
+    ]
+    if search.seeds < 5:
+        lines.append(f"Only {search.seeds} seeds per trial: a smoke test; use at least 5 for a decision.")
+    lines.append("")
+    changed = outcome.changed()
+    if changed:
+        lines.append(f"Best dials (trial {best.number}), preset -> best; every other dial keeps the preset's value:")
+        lines += [f"- {name}: {_show(before)} -> {_show(after)}" for name, (before, after) in changed.items()]
+        lines.append("A change need not matter: a dial the others leave idle (promotion_depth without promotional "
+                     "pricing) keeps whatever value the sampler drew.")
+    else:
+        lines.append(f"No trial beat the preset on seeds {_seed_span(search_part['seed'])}: "
+                     f"the best dials are its own.")
+    lines += [
+        "",
+        f"The {firm} firm's cumulative profit over {months} months, mean [95% CI] over seeds:",
+        "",
+        "| seeds | preset | best dials | best - preset, paired | best ahead |",
+        "|---|---|---|---|---|",
+    ]
+    for label, part in ((f"search {_seed_span(search_part['seed'])} (chose the best)", search_part),
+                        (f"fresh {_seed_span(fresh_part['seed'])} (the check)", fresh_part)):
+        lines.append(f"| {label} | {_interval(mean_ci(part['preset']))} | {_interval(mean_ci(part['best']))} | "
+                     f"{_interval(mean_ci(part['difference']), sign=True)} | "
+                     f"{int((part['difference'] > 0).sum())} of {len(part)} |")
+    scores = {name: (search.score(search_part[name]), search.score(fresh_part[name])) for name in ("best", "preset")}
+    lines += [
+        "",
+        f"Search score ({search.score_name}): best {_money(scores['best'][0])}, preset {_money(scores['preset'][0])}; "
+        f"on the fresh seeds best {_money(scores['best'][1])}, preset {_money(scores['preset'][1])}.",
+        f"The search-seed figures are biased upwards: the best of {complete} trials was chosen on those seeds. "
+        f"Quote the fresh-seed difference.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def strategy_yaml(outcome: Outcome, name: str | None = None) -> str:
+    """The best dials as a complete strategy preset, with a header saying how it was found and how to use it."""
+    search = outcome.search
+    fresh = outcome.check[outcome.check["seeds"] == "fresh"]
+    preset_name = name or "NAME"
+    header = [
+        f"Found by market-sim-optimise: the {search.firm} firm's preset with the dials of trial "
+        f"{outcome.best_number} ({len(outcome.study.trials)} trials)",
+        f"(space {search.space.name}, {search.score_name} cumulative profit over seeds 0-{search.seeds - 1}, "
+        f"TPE sampler seed {outcome.sampler_seed}, batch {outcome.batch}, market: {search.market or 'the default'}).",
+        f"Best minus preset on fresh seeds {_seed_span(fresh['seed'])}, paired: "
+        f"{_interval(mean_ci(fresh['difference']), sign=True)}.",
+        f"To use it, save it as conf/strategy/{preset_name}.yaml and run",
+        f"  market-sim +strategy@strategies.{preset_name}={preset_name} firms.{search.firm}.strategy={preset_name}",
+    ]
+    return "".join(f"# {line}\n" for line in header) + yaml.safe_dump(asdict(outcome.best), sort_keys=False)

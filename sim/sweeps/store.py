@@ -1,0 +1,282 @@
+"""The result store of a sweep: a DuckDB file over the jobs' Parquet tables, read in place.
+
+``SWEEP_DIR/results.duckdb`` holds two small tables, ``runs`` (one row per
+job: its number, every swept override as its own column, seed, status, error
+and times) and ``outcomes`` (the headline figures of each complete job and
+firm, defined as in ``summary.json``), and views that read the complete jobs'
+Parquet files where they lie: ``firms``, ``segments`` and ``tenures``, each
+row tagged with its ``job``. The tables of results are not copied, so the
+store stays small and a query touches only the columns it names;
+:func:`build` run again after a resumed sweep rewrites ``runs`` and
+``outcomes`` and points the views at the jobs complete by then.
+The views name the files by absolute path: after moving a sweep directory,
+build the store again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+
+from sim.output import jobs
+
+DATABASE = "results.duckdb"
+TABLES = ("firms", "segments", "tenures")
+DEFAULT_STEPS_PER_YEAR = 12
+# Metadata columns of ``runs`` after the swept ones; ``config`` labels a swept configuration (all but the seed).
+RUN_COLUMNS = ("seed", "status", "error", "wall_time_seconds", "started", "finished", "git_commit", "config",
+               "steps_per_year", "directory", "overrides")
+
+# Text columns may hold only nulls (no job failed), which would otherwise give them DuckDB's NULL type.
+TEXT_COLUMNS = ("status", "error", "started", "finished", "git_commit")
+
+
+class StoreError(ValueError):
+    """A sweep directory a store cannot be built from (not a directory, no jobs)."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """A built store: where it is, the swept parameters (column names in ``runs``) and the complete jobs."""
+
+    path: Path
+    swept: tuple[str, ...]
+    complete: int
+    failed: int
+    pending: int
+
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        """A connection to the store (read-only by default, so several readers may share it)."""
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+
+def _override_key(override: str) -> tuple[str, str] | None:
+    """``key=value`` as (key, value), with Hydra's ``+``/``++`` prefixes dropped; deletions (``~key``) as None."""
+    if "=" not in override or override.startswith("~"):
+        return None
+    key, value = override.split("=", 1)
+    return key.lstrip("+"), value
+
+
+def _number(text: str) -> int | float | None:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _typed(values: list[str | None]) -> list[Any]:
+    """A swept column as numbers when every value parses as one (ints if all are ints), else as the text typed."""
+    present = [value for value in values if value is not None]
+    numbers = [_number(value) for value in present]
+    if not present or any(number is None for number in numbers):
+        return values
+    kind = int if all(isinstance(number, int) for number in numbers) else float
+    return [None if value is None else kind(_number(value)) for value in values]
+
+
+def _overrides(state: jobs.JobState) -> list[str]:
+    """A job's overrides from its record, or, for a job that never wrote one, from Hydra's ``overrides.yaml``."""
+    if "overrides" in state.record:
+        return [str(item) for item in state.record["overrides"]]
+    path = state.directory / ".hydra" / "overrides.yaml"
+    return [str(item) for item in yaml.safe_load(path.read_text()) or []] if path.exists() else []
+
+
+def _steps_per_year(directory: Path) -> int:
+    """``market.steps_per_year`` of a job's resolved config, which annual retention is compounded over."""
+    path = directory / ".hydra" / "config.yaml"
+    if not path.exists():
+        return DEFAULT_STEPS_PER_YEAR
+    config = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    return int((config.get("market") or {}).get("steps_per_year", DEFAULT_STEPS_PER_YEAR))
+
+
+def swept_keys(overrides: Iterable[dict[str, str]]) -> tuple[str, ...]:
+    """The override keys whose value differs between jobs (a key some jobs lack counts as differing), seed aside."""
+    overrides = list(overrides)
+    keys = list(dict.fromkeys(key for entry in overrides for key in entry))
+    return tuple(key for key in keys if key != "seed" and not key.startswith("hydra.")
+                 and len({entry.get(key) for entry in overrides}) > 1)
+
+
+def runs_frame(states: list[jobs.JobState]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """One row per job (see the module docstring) and the swept keys, from what the job directories record."""
+    parsed = [dict(item for item in map(_override_key, _overrides(state)) if item is not None) for state in states]
+    swept = swept_keys(entry for entry in parsed if entry)  # a directory with no record yet says nothing of the grid
+    frame = pd.DataFrame({"job": [int(state.directory.name) for state in states]})
+    for key in swept:
+        frame[key] = pd.Series(_typed([entry.get(key) for entry in parsed]), dtype=object).infer_objects()
+    seeds = [state.record.get("seed", _number(entry.get("seed", "")) if entry.get("seed") else None)
+             for state, entry in zip(states, parsed, strict=True)]
+    frame["seed"] = pd.array(seeds, dtype="Int64")
+    for column in ("status", "error", "wall_time_seconds", "started", "finished", "git_commit"):
+        values = [state.status if column == "status" else state.record.get(column) for state in states]
+        frame[column] = pd.Series(values, dtype="float64" if column == "wall_time_seconds" else object)
+    frame["config"] = [" ".join(f"{key}={entry[key]}" for key in swept if key in entry) or "all" for entry in parsed]
+    # Every job of a configuration has the same resolved config apart from its seed, so one read per configuration
+    # is enough (parsing a config.yaml per job would cost more than the rest of the store).
+    per_config: dict[str, int] = {}
+    for state, config in zip(states, frame["config"], strict=True):
+        if state.status == "complete" and config not in per_config:
+            per_config[config] = _steps_per_year(state.directory)
+    frame["steps_per_year"] = pd.array([per_config.get(config) if state.status == "complete" else None
+                                        for state, config in zip(states, frame["config"], strict=True)],
+                                       dtype="Int64")
+    frame["directory"] = [str(state.directory.resolve()) for state in states]
+    frame["overrides"] = [json.dumps(_overrides(state)) for state in states]
+    return frame, swept
+
+
+def _file_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(path.resolve()).replace("'", "''") + "'" for path in paths) + "]"
+
+
+def _read(paths: list[Path], union: bool) -> str:
+    """SQL reading one table of the jobs ``paths`` name, each row tagged with the job number from its directory."""
+    options = "union_by_name = true, filename = true" if union else "filename = true"
+    return (f"SELECT CAST(regexp_extract(filename, '([0-9]+)/[^/]+$', 1) AS INTEGER) AS job, * EXCLUDE (filename) "
+            f"FROM read_parquet({_file_list(paths)}, {options})")
+
+
+def _columns_differ(paths: list[Path], representatives: set[Path]) -> bool:
+    """Whether the jobs' files of one table may have different columns, judged on one file per code and config.
+
+    ``union_by_name`` reads every file's schema each time a view is bound
+    (about 85 kB of memory and 2 ms per file), so it is used only when needed:
+    the same code and config write the same columns, so one file per
+    (configuration, git commit) stands for the rest.
+    """
+    schemas = [pq.read_schema(path) for path in paths if path in representatives]
+    return any(not schema.equals(schemas[0]) for schema in schemas[1:])
+
+
+def _finite(column: str) -> str:
+    """SQL for a column with NaN read as NULL, so averages skip undefined figures as pandas does."""
+    return f"CASE WHEN NOT isnan({column}) THEN {column} END"
+
+
+# The headline figures of sim/world/run.py `_firm_summary`, per job and firm: last-step values; retention from the
+# segment table's losses over customers at risk, compounded over a year; NPS over the steps the firm traded
+# (and the first step), and over the steps every firm traded.
+OUTCOMES_QUERY = f"""
+WITH firms AS ({{firms}}), segments AS ({{segments}}), bounds AS (
+    SELECT job, min(step) AS first_step, max(step) AS last_step FROM firms GROUP BY job
+), common AS (
+    SELECT job, step, bool_and(alive) AS all_trade FROM firms GROUP BY job, step
+), retention AS (
+    SELECT job, firm, CASE WHEN sum(at_risk) > 0 THEN 1 - sum(lost) / sum(at_risk) END AS mean_retention
+    FROM segments GROUP BY job, firm
+), per_firm AS (
+    SELECT f.job, f.firm,
+        arg_max(f.cumulative_profit, f.step) AS cumulative_profit,
+        sum(f.profit) FILTER (WHERE f.step <= r.steps_per_year) AS first_year_profit,
+        arg_max(f.share, f.step) AS final_share,
+        avg({_finite("f.nps")}) FILTER (WHERE f.alive OR f.step = b.first_step) AS mean_nps,
+        avg({_finite("f.nps")}) FILTER (WHERE c.all_trade OR f.step = b.first_step) AS common_nps,
+        arg_max(f.customer_equity, f.step) AS final_customer_equity,
+        arg_max(f.alive, f.step) AS alive,
+        any_value(r.steps_per_year) AS steps_per_year
+    FROM firms f
+    JOIN bounds b USING (job)
+    JOIN common c USING (job, step)
+    JOIN runs r USING (job)
+    GROUP BY f.job, f.firm
+)
+SELECT p.job, p.firm, p.cumulative_profit, coalesce(p.first_year_profit, 0) AS first_year_profit, p.final_share,
+    t.mean_retention, power(t.mean_retention, p.steps_per_year) AS annual_retention, p.mean_nps, p.common_nps,
+    p.final_customer_equity, p.alive
+FROM per_firm p LEFT JOIN retention t USING (job, firm)
+"""
+# Jobs read at a time when the outcomes table is built: bounds the memory of one read whatever the sweep's size.
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a store of a sweep will hold, read from the job directories before anything is written."""
+
+    sweep: Path
+    states: list[jobs.JobState]
+    runs: pd.DataFrame
+    swept: tuple[str, ...]
+
+
+def plan(sweep: Path) -> Plan:
+    """Read the job directories of ``sweep``; raise :class:`StoreError` if it is not a directory or no job is complete.
+
+    Kept apart from :func:`write` so that a caller can check its own input
+    against the swept parameters before any file is written.
+    """
+    sweep = Path(sweep)
+    if not sweep.is_dir():
+        raise StoreError(f"{sweep} is not a directory")
+    states = jobs.scan(sweep)
+    if not any(state.status == "complete" for state in states):
+        raise StoreError(f"{sweep} holds no complete job ({len(states)} job directories)")
+    runs, swept = runs_frame(states)
+    return Plan(sweep, states, runs, swept)
+
+
+def write(planned: Plan) -> Store:
+    """Create or update ``SWEEP_DIR/results.duckdb``: ``runs`` lists every job, the rest covers complete jobs only.
+
+    The views read the Parquet files in place; ``outcomes`` is a table,
+    computed here ``BATCH`` jobs at a time, so that a report (or a
+    researcher) aggregating it does not open every job's files again. Tables
+    and views of other names that a researcher added are kept.
+    """
+    complete = planned.runs[planned.runs["status"] == "complete"]
+    directories = [Path(directory) for directory in complete["directory"]]
+    representatives = {Path(directory) for directory in
+                       complete.drop_duplicates(["config", "git_commit"])["directory"]}
+    files = {name: [directory / f"{name}.parquet" for directory in directories
+                    if (directory / f"{name}.parquet").exists()] for name in TABLES}
+    union = {name: _columns_differ(paths, {directory / f"{name}.parquet" for directory in representatives})
+             for name, paths in files.items()}
+    path = planned.sweep / DATABASE
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        connection.register("runs_frame", planned.runs)
+        connection.execute("CREATE OR REPLACE TABLE runs AS SELECT * REPLACE ("
+                           + ", ".join(f"CAST({column} AS VARCHAR) AS {column}" for column in TEXT_COLUMNS)
+                           + ") FROM runs_frame ORDER BY job")
+        connection.unregister("runs_frame")
+        for name, paths in files.items():
+            if paths:
+                connection.execute(f"CREATE OR REPLACE VIEW {name} AS {_read(paths, union[name])}")
+            else:
+                connection.execute(f"DROP VIEW IF EXISTS {name}")
+        by_job = {path.parent: path for path in files["segments"]}
+        for start in range(0, len(files["firms"]), BATCH):
+            batch = [path for path in files["firms"][start:start + BATCH] if path.parent in by_job]
+            query = OUTCOMES_QUERY.format(firms=_read(batch, union["firms"]),
+                                          segments=_read([by_job[path.parent] for path in batch], union["segments"]))
+            connection.execute(f"CREATE OR REPLACE TABLE outcomes AS {query}" if start == 0
+                               else f"INSERT INTO outcomes {query}")
+        connection.execute("COMMIT")
+    statuses = [state.status for state in planned.states]
+    return Store(path, planned.swept, statuses.count("complete"), statuses.count("failed"), statuses.count("pending"))
+
+
+def build(sweep: Path) -> Store:
+    """Build or update the store of ``sweep`` (:func:`plan`, then :func:`write`)."""
+    return write(plan(sweep))
+
+
+def job_files(connection: duckdb.DuckDBPyConnection, table: str, config: str | None = None) -> list[Path]:
+    """The ``table`` Parquet files of the complete jobs in ``runs`` (of one configuration, if ``config`` is given)."""
+    rows = connection.execute("SELECT directory FROM runs WHERE status = 'complete' AND ($config IS NULL OR "
+                              "config = $config) ORDER BY job", {"config": config}).fetchall()
+    return [Path(directory) / f"{table}.parquet" for (directory,) in rows
+            if (Path(directory) / f"{table}.parquet").exists()]

@@ -1,0 +1,239 @@
+"""Strategy decision rules: how the dials of a :class:`StrategyConfig` turn evidence into decisions.
+
+Each rule is a pure function of what a firm knows (its estimates, its own
+accounts, competitors' public prices and offerings) and returns a decision.
+The three presets in ``conf/strategy/`` differ only in which rules their
+dials select; nothing here names a preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.schema import CostConfig, StrategyConfig
+from sim.world.metrics import customer_lifetime_value, net_promoter_score
+from sim.world.population import Population
+
+
+@dataclass
+class Evidence:
+    """What one review's listening produced.
+
+    Attributes:
+        readings: (m, k) what each respondent revealed (stated wants or needs, with noise).
+        cost: money spent on surveys and research.
+    """
+
+    readings: np.ndarray
+    cost: float
+
+    @property
+    def ideal(self) -> np.ndarray | None:
+        """(k,) estimated ideal offering for the audience, or ``None`` if nobody was heard."""
+        return self.readings.mean(axis=0) if len(self.readings) else None
+
+
+def audience(strategy: StrategyConfig, population: Population, own: np.ndarray, target: int) -> np.ndarray:
+    """Indices of the customers a firm listens to: its ``own`` customers, its target segment, or everyone."""
+    if strategy.audience == "customers":
+        return own
+    if strategy.audience == "target":
+        return np.flatnonzero(population.segment == target)
+    return np.arange(population.size)
+
+
+@dataclass
+class Tracking:
+    """What one review's tracking survey of the firm's own customers said.
+
+    Attributes:
+        nps: NPS of the respondents, points; ``nan`` when nobody was asked.
+        satisfaction: their mean stated satisfaction (0..1); ``nan`` when nobody was asked.
+        respondents: how many answered.
+        cost: money spent.
+    """
+
+    nps: float
+    satisfaction: float
+    respondents: int
+    cost: float
+
+
+def sample_respondents(pool: np.ndarray, wanted: int, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``wanted`` respondents drawn at random from the real customers that ``pool`` stands for.
+
+    Each simulated customer ``i`` in ``pool`` stands for ``weight[i]`` real
+    ones, so a draw from the real population is a draw with replacement from
+    ``pool`` in proportion to weight (uniform while every customer stands for
+    as many); never more respondents than the real pool holds.
+    """
+    real = weight[pool]
+    size = min(wanted, int(real.sum()))
+    if not size:
+        return pool[:0]
+    uniform = real.size == 0 or real.min() == real.max()
+    return rng.choice(pool, size=size, replace=True, p=None if uniform else real / real.sum())
+
+
+def listen(
+    strategy: StrategyConfig,
+    pool: np.ndarray,
+    population: Population,
+    costs: CostConfig,
+    rng: np.random.Generator,
+) -> Evidence:
+    """Survey stated wants and/or research needs of a random sample of ``pool``.
+
+    Surveys read stated wants (lagged, biased) with ``survey_noise`` per
+    response; research reads latent needs with ``research_noise`` per
+    interview. The firm buys a number of respondents, so precision rises
+    with spend and not with the resolution; every respondent weighs the same
+    in the estimate.
+    """
+    readings: list[np.ndarray] = []
+    cost = 0.0
+    if strategy.information in ("wants", "all"):
+        sample = sample_respondents(pool, strategy.survey_respondents, population.weight, rng)
+        wants = population.wants(sample)
+        readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
+        cost += costs.survey_cost * sample.size
+    if strategy.information in ("needs", "all"):
+        sample = sample_respondents(pool, strategy.research_respondents, population.weight, rng)
+        needs = population.needs[sample]
+        readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
+        cost += costs.research_cost * sample.size
+    k = population.needs.shape[1]
+    return Evidence(readings=np.vstack(readings) if readings else np.empty((0, k)), cost=cost)
+
+
+def track(
+    respondents: int, customers: np.ndarray, population: Population, costs: CostConfig, rng: np.random.Generator,
+) -> Tracking:
+    """Ask a random sample of the firm's own ``customers`` for their 0-10 score and satisfaction.
+
+    This is all a firm knows of its NPS: a sample, with the sampling noise
+    of its size, whatever the resolution of the run.
+    """
+    sample = sample_respondents(customers, respondents, population.weight, rng)
+    scores = population.score[sample]
+    nps = net_promoter_score(scores) if sample.size else float("nan")
+    satisfaction = float(population.satisfaction[sample].mean()) if sample.size else float("nan")
+    return Tracking(nps=nps, satisfaction=satisfaction, respondents=int(sample.size),
+                    cost=costs.tracking_cost * sample.size)
+
+
+def segment_values(
+    margin: np.ndarray, retention: np.ndarray, segment_sizes: np.ndarray, discount: float
+) -> np.ndarray:
+    """Potential customer equity per segment: estimated CLV times segment size.
+
+    Segments the firm has no data on (``nan`` margin or retention) are worth
+    ``-inf`` so they are never chosen blind.
+    """
+    clv = customer_lifetime_value(np.nan_to_num(margin), np.nan_to_num(retention), discount)
+    known = np.isfinite(margin) & np.isfinite(retention)
+    return np.where(known, clv * segment_sizes, -np.inf)
+
+
+def projected_ideal(
+    estimate: np.ndarray, drift: np.ndarray | None, lead: int
+) -> np.ndarray:
+    """Where the audience's ideal will be ``lead`` steps ahead, on the estimated drift."""
+    if drift is None or lead == 0:
+        return estimate
+    return estimate + lead * drift
+
+
+def reposition_pays(
+    *,
+    old: np.ndarray,
+    new: np.ndarray,
+    expected_needs: np.ndarray,
+    fit_weight: float,
+    price_sensitivity: float,
+    spend: float,
+    customers: float,
+    horizon: int,
+    cost: float,
+) -> bool:
+    """Whether moving the offering from ``old`` to ``new`` pays back within ``horizon`` steps.
+
+    The gain is the average fit improvement over the individual needs the
+    firm expects during the horizon, ``expected_needs`` (m, k), turned into
+    money through the audience's price sensitivity (willingness to pay per
+    unit of spend), times their spend, the customers who benefit and the
+    horizon. Because customers are spread around their mean, small moves
+    near the middle of them gain little and are declined.
+    """
+    gain_utility = mean_fit(expected_needs, new, fit_weight) - mean_fit(expected_needs, old, fit_weight)
+    gain = gain_utility / max(price_sensitivity, 1e-9) * spend * customers * horizon
+    return bool(gain > cost)
+
+
+def service_level(
+    strategy: StrategyConfig,
+    current: float,
+    service_sensitivity: float,
+    price_sensitivity: float,
+    service_cost: float,
+) -> float:
+    """Service level by policy.
+
+    ``fixed`` keeps the current level; ``max`` serves at level 1 whatever it
+    costs; ``value`` picks the level where the audience's willingness to pay
+    for service (``service_sensitivity / price_sensitivity`` per unit) equals
+    its marginal cost (``2 * service_cost * level``).
+    """
+    if strategy.service_policy == "fixed":
+        return current
+    if strategy.service_policy == "max":
+        return 1.0
+    willingness = service_sensitivity / max(price_sensitivity, 1e-9)
+    return float(np.clip(willingness / (2.0 * max(service_cost, 1e-9)), 0.0, 1.0))
+
+
+def mean_fit(readings: np.ndarray, offering: np.ndarray, fit_weight: float) -> float:
+    """Average fit utility of ``offering`` over individual readings: there is no average customer."""
+    return float(-fit_weight * np.linalg.norm(readings - offering, axis=1).mean())
+
+
+def value_price(
+    *,
+    own_utility: float,
+    rival_utility: float,
+    rival_price: float,
+    price_sensitivity: float,
+    floor: float,
+) -> float:
+    """Price to value: split the utility advantage over the best rival equally, in money.
+
+    The firm charges the rival's price plus half its non-price advantage
+    converted at the audience's price sensitivity, and never prices below
+    ``floor`` (its unit cost).
+    """
+    premium = 0.5 * (own_utility - rival_utility) / max(price_sensitivity, 1e-9)
+    return float(max(rival_price + premium, floor))
+
+
+def losing_ground(share: float, last_share: float, nps: float, last_nps: float, threshold: float) -> bool:
+    """Whether share fell by more than ``threshold`` (relative) or NPS by more than ``100 * threshold`` points.
+
+    With no earlier reading (``nan``) nothing has been lost yet.
+    """
+    share_fell = share < last_share * (1.0 - threshold)
+    nps_fell = nps < last_nps - 100.0 * threshold
+    return bool(share_fell or nps_fell)
+
+
+def promotional_price(list_price: float, depth: float, losing: bool) -> float:
+    """List price, or a promotion of ``depth`` while the firm is losing share or NPS."""
+    return list_price * (1.0 - depth) if losing else list_price
+
+
+def never_raise_price(current: float, lowest_rival: float, floor: float, losing: bool) -> float:
+    """Match the cheapest rival when losing, never go up, never sell below ``floor``."""
+    if not losing:
+        return current
+    return float(max(min(current, lowest_rival), min(current, floor)))

@@ -1,0 +1,64 @@
+"""``market-sim-compare``: paired answers with common random numbers, checked against the raw runs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.config.compose import load_config
+from sim.studies import compare
+from sim.world.run import run_model
+
+COMPARE = str(Path(sys.executable).with_name("market-sim-compare"))
+COMMON = "market.customers=800 market.steps=12"
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    done = subprocess.run([COMPARE, "market.drift=2", "--common", COMMON, "--seeds", "3", "--workers", "1",
+                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return out, done.stdout
+
+
+def test_it_answers_first_in_sentences_then_writes_report_table_and_figure(compared):
+    out, stdout = compared
+    first = stdout.splitlines()[2]
+    assert first.startswith("- With market.drift=2, the focused firm's cumulative profit is")
+    assert "paired runs" in first
+    for name in ("report.md", "runs.parquet", "differences.parquet", "trajectories.parquet", "trajectories_1.png"):
+        assert (out / name).is_file(), name
+    assert (out / "report.md").read_text() in stdout
+
+
+def test_its_figures_match_a_recomputation_from_the_raw_runs(compared):
+    out, _ = compared
+    table = pd.read_parquet(out / "differences.parquet").set_index(["firm", "headline"])
+    for firm in ("focused", "centric", "obsessed"):
+        profits = {}
+        for label, overrides in (("baseline", []), ("alternative", ["market.drift=2"])):
+            config = load_config([*COMMON.split(), *overrides])
+            profits[label] = [next(f for f in run_model(config, seed).summary["firms"] if f["firm"] == firm)
+                              ["cumulative_profit"] for seed in range(3)]
+        differences = [a - b for a, b in zip(profits["alternative"], profits["baseline"], strict=True)]
+        row = table.loc[(firm, "cumulative_profit")]
+        assert row["difference"] == pytest.approx(sum(differences) / 3)
+        assert row["ahead"] == sum(d > 0 for d in differences)
+
+
+def test_a_difference_that_is_not_distinguishable_from_zero_is_said_plainly():
+    row = {"alternative": "x", "firm": "focused", "headline": "cumulative_profit", "difference": 10.0,
+           "low": -5.0, "high": 25.0, "ahead": 2, "pairs": 3}
+    assert "not distinguishable from the baseline's" in compare.sentence(row)
+
+
+def test_a_bad_alternative_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run([COMPARE, "no_such_scenario", "--out", str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "scenario: unknown option 'no_such_scenario'" in done.stderr
+    assert not (tmp_path / "out").exists()
