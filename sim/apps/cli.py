@@ -269,8 +269,8 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="default: outputs/compare/<date>_<time>")
     args = parser.parse_args(argv)
-    from sim.studies import compare  # loads scipy.stats (1 s): not at market-sim's start-up
     from sim.output.figures import comparison_figure
+    from sim.studies import compare  # loads scipy.stats (1 s): not at market-sim's start-up
 
     if args.seeds < 2:
         fail(f"--seeds: must be >= 2 for an interval, got {args.seeds}", "market-sim-compare")

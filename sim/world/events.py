@@ -9,15 +9,29 @@ sensitivity. Nothing here decides an outcome.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from sim.config.schema import EventConfig, SimConfig, StrategyConfig
-from sim.world.firms import NO_TARGET, Firm
+from sim.config.schema import EventConfig, SimConfig
+from sim.world.firms import Firm, Market
 
-if TYPE_CHECKING:
-    from sim.world.model import MarketModel
+
+class Stage(Market, Protocol):
+    """The market as events act on it: what a firm sees, the firms, and the model's powers events use.
+
+    :class:`sim.world.model.MarketModel` is one; events name only this, so
+    they import no model (no cycle, not even for type hints).
+    """
+
+    @property
+    def firms(self) -> list[Firm]: ...  # noqa: D102
+
+    def firm_named(self, name: str) -> Firm: ...  # noqa: D102
+
+    def exit_firm(self, firm: Firm) -> np.ndarray: ...  # noqa: D102
+
+    def resize_segments(self) -> None: ...  # noqa: D102
 
 
 def entering(config: SimConfig) -> set[str]:
@@ -25,7 +39,7 @@ def entering(config: SimConfig) -> set[str]:
     return {str(event.firm) for event in config.events if event.kind == "enter"}
 
 
-def fire(model: MarketModel, step: int) -> tuple[dict[str, list[str]], np.ndarray]:
+def fire(model: Stage, step: int) -> tuple[dict[str, list[str]], np.ndarray]:
     """Fire the events due at ``step`` and complete strategy switches whose lag has run out.
 
     Returns, per firm name, the event kinds that fired for it (``switched``
@@ -36,7 +50,7 @@ def fire(model: MarketModel, step: int) -> tuple[dict[str, list[str]], np.ndarra
     released = np.zeros((len(model.firms), len(model.config.segments)))
     for firm in model.firms:
         if firm.pending_switch is not None and firm.pending_switch[0] <= step:
-            _complete_switch(firm, firm.pending_switch)
+            firm.complete_switch()
             fired.setdefault(firm.name, []).append("switched")
     for event in model.config.events:
         if event.month != step:
@@ -52,33 +66,25 @@ def fire(model: MarketModel, step: int) -> tuple[dict[str, list[str]], np.ndarra
     return fired, released
 
 
-def _switch(model: MarketModel, event: EventConfig, step: int) -> None:
+def _switch(model: Stage, event: EventConfig, step: int) -> None:
     firm = model.firm_named(str(event.firm))
     firm.pay("transition", event.transition_cost * model.config.market.total_customers)
     name = event.strategy if event.strategy is not None else firm.strategy_name
     label = f"{name}+dials" if event.dials else name
     firm.pending_switch = (step + event.lag, event.new_strategy(model.config), label)
     if event.lag == 0:
-        _complete_switch(firm, firm.pending_switch)
+        firm.complete_switch()
 
 
-def _complete_switch(firm: Firm, pending: tuple[int, StrategyConfig, str]) -> None:
-    _, strategy, label = pending
-    firm.strategy, firm.strategy_name, firm.pending_switch = strategy, label, None
-    firm.marketing = strategy.acquisition_budget
-    if strategy.targeting != "clv":
-        firm.target = NO_TARGET
-
-
-def _enter(model: MarketModel, event: EventConfig, step: int) -> None:
+def _enter(model: Stage, event: EventConfig, step: int) -> None:
     model.firm_named(str(event.firm)).alive = True
 
 
-def _segment_code(model: MarketModel, event: EventConfig) -> int:
+def _segment_code(model: Stage, event: EventConfig) -> int:
     return model.config.segment_names.index(str(event.segment))
 
 
-def _needs_shift(model: MarketModel, event: EventConfig, step: int) -> None:
+def _needs_shift(model: Stage, event: EventConfig, step: int) -> None:
     population, market = model.population, model.config.market
     code = _segment_code(model, event)
     if event.shift is not None:
@@ -87,7 +93,7 @@ def _needs_shift(model: MarketModel, event: EventConfig, step: int) -> None:
         population.drift[code] = market.drift * np.asarray(event.drift, dtype=float) / market.steps_per_year
 
 
-def _segment_change(model: MarketModel, event: EventConfig, step: int) -> None:
+def _segment_change(model: Stage, event: EventConfig, step: int) -> None:
     population = model.population
     members = population.segment == _segment_code(model, event)
     if event.price_sensitivity is not None:
@@ -97,7 +103,7 @@ def _segment_change(model: MarketModel, event: EventConfig, step: int) -> None:
         model.resize_segments()
 
 
-def _price_cut(model: MarketModel, event: EventConfig, step: int) -> None:
+def _price_cut(model: Stage, event: EventConfig, step: int) -> None:
     firm = model.firm_named(str(event.firm))
     firm.price_cut = (event.price, step + event.duration)
 

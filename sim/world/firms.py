@@ -11,18 +11,16 @@ strategy's dials select. Customer counts and money are in real units
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 import numpy as np
 
-from sim.config.schema import FirmConfig, StrategyConfig
+from sim.config.schema import FirmConfig, SimConfig, StrategyConfig
 from sim.world import strategies
 from sim.world.metrics import customer_equity, periodic_rate
-from sim.world.population import Offers
-
-if TYPE_CHECKING:
-    from sim.world.model import MarketModel
+from sim.world.offers import Offers
+from sim.world.population import Population
 
 NO_TARGET = -1
 RETENTION_MEMORY = 0.1
@@ -31,14 +29,27 @@ TREND_SMOOTHING = 0.2
 COST_ITEMS = ("goods", "service", "marketing", "research", "reposition", "winback", "transition", "fixed")
 
 
+class Market(Protocol):
+    """What a firm sees of the market it trades in: the model's state, none of its machinery.
+
+    :class:`sim.world.model.MarketModel` is one; naming only this keeps firms
+    free of the model module (no import cycle, not even for type hints).
+    """
+
+    config: SimConfig
+    population: Population
+    segment_sizes: np.ndarray
+    steps: int
+
+
 class Firm(mesa.Agent):
     """A firm that competes for customers with the strategy named in its config."""
 
-    model: MarketModel
+    model: Market
 
     def __init__(
         self,
-        model: MarketModel,
+        model: Market,
         *,
         code: int,
         name: str,
@@ -167,6 +178,14 @@ class Firm(mesa.Agent):
         self.profit -= amount
         self.cumulative_profit -= amount
         self.cash -= amount
+
+    def complete_switch(self) -> None:
+        """Adopt the pending strategy: its dials, name and marketing budget; a target only if it plans by CLV."""
+        _, strategy, label = self.pending_switch  # type: ignore[misc]  # called only with a switch pending
+        self.strategy, self.strategy_name, self.pending_switch = strategy, label, None
+        self.marketing = strategy.acquisition_budget
+        if strategy.targeting != "clv":
+            self.target = NO_TARGET
 
     def customer_equity(self) -> float:
         """Sum of current customers' CLVs from own margin and retention by segment."""

@@ -24,9 +24,20 @@ import pandas as pd
 
 from sim.config.schema import SimConfig
 from sim.world import events
-from sim.world import population as cust
 from sim.world.firms import Firm
 from sim.world.network import build_contacts
+from sim.world.offers import Offers, collect_offers, value
+from sim.world.phases import (
+    apply_moves,
+    buy,
+    choose_firms,
+    drift_needs,
+    experience,
+    leave_market,
+    let_go,
+    spread_word_of_mouth,
+)
+from sim.world.population import NO_FIRM, create_population, experience_tallies, tally
 from sim.world.recorder import Recorder
 
 STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience", "purchases")
@@ -72,7 +83,7 @@ class MarketModel(mesa.Model):
         research_streams = [np.random.default_rng(s) for s in research.spawn(len(firm_names))]
         later = events.entering(config)
         with self.clock("build population"):
-            self.population = cust.create_population(config, len(firm_names), self.streams["population"],
+            self.population = create_population(config, len(firm_names), self.streams["population"],
                                                      absent=[firm_names.index(name) for name in sorted(later)],
                                                      purchases=self.streams["purchases"])
             self.segment_sizes = np.zeros(len(config.segments))
@@ -104,26 +115,18 @@ class MarketModel(mesa.Model):
         """The firm called ``name`` in the config."""
         return self.firms[self.config.firm_names.index(name)]
 
-    def offers(self) -> cust.Offers:
+    def offers(self) -> Offers:
         """Snapshot of what every firm offers this step."""
-        firms = self.firms
-        return cust.Offers(
-            offering=np.array([f.offering for f in firms]),
-            price=np.array([f.offered_price(self.steps) for f in firms]),
-            service=np.array([f.service for f in firms]),
-            alive=np.array([f.alive for f in firms]),
-            innovation=np.array([f.innovation(self.segment_sizes) for f in firms]),
-            winback_discount=np.array([f.strategy.winback_discount for f in firms]),
-        )
+        return collect_offers(self.firms, self.steps, self.segment_sizes)
 
     def _settle_expectations(self) -> None:
         """Start everyone expecting what the (identical) starting offers deliver."""
         population = self.population
         offers = self.offers()
         everyone = np.arange(population.size)
-        values = cust.value(population, offers, self.config, everyone, rated=True)
+        values = value(population, offers, self.config, everyone, rated=True)
         population.expectation[:] = values[:, offers.alive].mean(axis=1)
-        cust.experience(population, offers, self.config, self.streams["experience"])
+        experience(population, offers, self.config, self.streams["experience"])
 
     def step(self) -> None:
         """Advance the market by one month."""
@@ -132,31 +135,31 @@ class MarketModel(mesa.Model):
         firms = self.firms
         n_firms, n_segments = len(firms), len(config.segments)
         with clock("tally"):
-            at_risk = cust.tally(population, n_firms, n_segments)
+            at_risk = tally(population, n_firms, n_segments)
         for firm in firms:
             firm.open_month()
         fired, released = events.fire(self, self.steps)
 
         with clock("needs drift"):
-            cust.drift_needs(population, config, streams["needs"])
+            drift_needs(population, config, streams["needs"])
         offers = self.offers()
         with clock("word of mouth"):
-            cust.spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
+            spread_word_of_mouth(population, offers, self.contacts, config, streams["word_of_mouth"])
         with clock("purchases"):
-            dropped = cust.leave_market(population, config, streams["purchases"])
+            dropped = leave_market(population, config, streams["purchases"])
         dropped_firm = population.firm[dropped]
         with clock("record"):
             self.recorder.end_spells(population, dropped, self.steps, reason="dropout")
-        cust.let_go(population, dropped)
+        let_go(population, dropped)
         with clock("choice"):
-            moves = cust.choose_firms(population, offers, config, streams["choice"])
+            moves = choose_firms(population, offers, config, streams["choice"])
         with clock("record"):
             self.recorder.end_spells(population, moves.left, self.steps, reason="churn")
-        cust.apply_moves(population, moves, self.steps)
+        apply_moves(population, moves, self.steps)
         with clock("experience"):
-            cust.experience(population, offers, config, streams["experience"])
+            experience(population, offers, config, streams["experience"])
         with clock("purchases"):
-            bought = cust.buy(population, config, streams["purchases"])
+            bought = buy(population, config, streams["purchases"])
 
         with clock("tally"):
             # a customer who dropped out is lost to its firm like one who churned
@@ -166,7 +169,7 @@ class MarketModel(mesa.Model):
                 weights=population.weight[lost], minlength=n_firms * n_segments,
             ).reshape(n_firms, n_segments)
             acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
-            tallies, spend = cust.experience_tallies(population, n_firms, n_segments, bought)
+            tallies, spend = experience_tallies(population, n_firms, n_segments, bought)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 
@@ -232,7 +235,7 @@ class MarketModel(mesa.Model):
         population = self.population
         released = np.flatnonzero(population.firm == firm.code)
         self.recorder.end_spells(population, released, self.steps, reason="exit")
-        population.firm[released] = cust.NO_FIRM
+        population.firm[released] = NO_FIRM
         population.score[released] = -1
         return np.bincount(population.segment[released], weights=population.weight[released],
                            minlength=len(self.config.segments))

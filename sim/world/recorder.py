@@ -8,18 +8,14 @@ spell of a simulated customer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from sim.config.schema import SimConfig
-from sim.world.firms import COST_ITEMS, NO_TARGET
+from sim.world.firms import COST_ITEMS, NO_TARGET, Firm
 from sim.world.metrics import nps_from_counts, retention_rate
-from sim.world.population import NO_FIRM, Offers, Population
-
-if TYPE_CHECKING:
-    from sim.world.firms import Firm
+from sim.world.offers import Offers
+from sim.world.population import NO_FIRM, Population
 
 SPELL_ENDINGS = ("churn", "exit", "censored", "dropout")
 """How a spell ends, in the order of the ``ended_by`` codes (``dropout`` last, so earlier codes keep their meaning)."""

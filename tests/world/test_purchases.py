@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from sim.config.compose import load_config
-from sim.world import population as cust
 from sim.world.model import STREAMS, MarketModel
+from sim.world.phases import buy
+from sim.world.population import NO_FIRM, create_population
 from sim.world.run import RunResult, run_model
 
 SMALL = ("market.customers=2000", "market.steps=24")
@@ -59,16 +60,16 @@ def test_a_steady_purchases_block_given_explicitly_changes_no_table(compose, ste
 
 def test_poisson_customers_buy_at_their_segment_mean_rate_with_gamma_heterogeneity(compose):
     config = compose("market.customers=20000", *every_segment(compose, process="poisson", rate=12, amount_shape=0))
-    population = cust.create_population(config, 3, np.random.default_rng(0), purchases=np.random.default_rng(1))
+    population = create_population(config, 3, np.random.default_rng(0), purchases=np.random.default_rng(1))
     population.firm[:] = 0
     rng = np.random.default_rng(2)
-    counts = np.array([np.rint(cust.buy(population, config, rng) / population.habits.per_purchase)
+    counts = np.array([np.rint(buy(population, config, rng) / population.habits.per_purchase)
                        for _ in range(12)])
     assert counts.mean() == pytest.approx(1.0, abs=0.03)  # 12 a year is one a month
     # a gamma(1) mixture of Poissons of mean 1 (geometric): variance 1 + 1^2 / shape = 2, not Poisson's 1
     assert counts[0].var() == pytest.approx(2.0, abs=0.15)
-    population.firm[::2] = cust.NO_FIRM
-    bought = cust.buy(population, config, rng)
+    population.firm[::2] = NO_FIRM
+    bought = buy(population, config, rng)
     assert (bought[::2] == population.spend[::2]).all()  # no firm, no draw: the tallies skip them anyway
 
 
@@ -95,13 +96,13 @@ def test_customers_who_drop_out_never_return_and_leave_at_the_gamma_mixture_rate
     config = compose(*SMALL, *every_segment(compose, dropout=mean, dropout_shape=shape))
     model = MarketModel(config, seed=0)
     population = model.population
-    starting = population.firm != cust.NO_FIRM
+    starting = population.firm != NO_FIRM
     gone = population.gone.copy()
     for _ in range(years * config.market.steps_per_year):
         model.step()
         assert (population.gone >= gone).all()
         gone = population.gone.copy()
-        assert (population.firm[gone] == cust.NO_FIRM).all()
+        assert (population.firm[gone] == NO_FIRM).all()
         assert (population.score[gone] == -1).all()
     tables = model.tables()
 

@@ -1,0 +1,111 @@
+"""The headline outcomes of a run: one table says what each is, one function computes them from the tables.
+
+Every printer (``market-sim``'s table, compare, the sweep report, convergence,
+sensitivity, the ready-made studies) reads its labels, units and formats here,
+so a figure is called and shown the same way wherever it appears. The window
+says which months an outcome is judged over: comparing firms' NPS is fair only
+over the months all of them traded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.world.metrics import retention_rate
+
+MONEY, SHARE, RATE, POINTS = "money", "share", "rate", "points"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One headline figure of a firm in a run (a field of ``summary.json``'s ``firms`` rows).
+
+    Attributes:
+        name: the field's name in the summary, the run table and the store.
+        label: how sentences and tables name it.
+        heading: a short column heading for a printed table.
+        unit: ``money`` (real units), ``share`` (0-1 of the market), ``rate``
+            (0-1 per period) or ``points`` (NPS -100..100, satisfaction 0-1).
+        window: the months it is judged over.
+    """
+
+    name: str
+    label: str
+    heading: str
+    unit: str
+    window: str
+
+    def show(self, value: float, signed: bool = False) -> str:
+        """``value`` as a reader should see it: money in millions with its unit, shares and rates to 3 places."""
+        sign = "+" if signed else ""
+        if self.unit == MONEY:
+            return f"{value / 1e6:{sign},.1f} M"
+        if self.unit in (SHARE, RATE):
+            return f"{value:{sign}.3f}"
+        return f"{value:{sign}.1f}"
+
+
+OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (
+    Outcome("cumulative_profit", "cumulative profit", "cum. profit", MONEY, "whole run"),
+    Outcome("first_year_profit", "first-year profit", "year-1 profit", MONEY, "first year"),
+    Outcome("final_share", "final share", "final share", SHARE, "final month"),
+    Outcome("mean_retention", "monthly retention", "retention/mo", RATE, "whole run"),
+    Outcome("annual_retention", "annual retention", "retention/yr", RATE, "whole run"),
+    Outcome("mean_nps", "NPS (own months)", "NPS own months", POINTS, "months the firm trades"),
+    Outcome("mean_satisfaction", "satisfaction (own months)", "satisf. own months", POINTS,
+            "months the firm trades"),
+    Outcome("common_nps", "NPS (months all firms trade)", "NPS all trade", POINTS, "months all firms trade"),
+    Outcome("common_satisfaction", "satisfaction (months all firms trade)", "satisf. all trade", POINTS,
+            "months all firms trade"),
+    Outcome("final_customer_equity", "final customer equity", "customer equity", MONEY, "final month"),
+)}
+
+
+def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
+    """Every outcome of :data:`OUTCOMES` per firm, with the firm's strategy, survival, target and segment figures.
+
+    NPS and satisfaction are given over each firm's own trading months and,
+    for comparisons between firms, over the months every firm traded (the
+    common window), so a firm that exits early is not judged on other months.
+    """
+    rows = []
+    final = firms[firms["step"] == firms["step"].max()].set_index("firm")
+    all_trading = firms.groupby("step")["alive"].transform("all") | (firms["step"] == firms["step"].min())
+    for name, history in firms.groupby("firm", observed=True, sort=False):
+        trading = history[history["alive"] | (history["step"] == history["step"].min())]
+        common = history[all_trading.loc[history.index]]
+        mine = segments[segments["firm"] == name]
+        by_segment = mine.groupby("segment", observed=True)[["at_risk", "lost"]].sum()
+        segment_retention = retention_rate(by_segment["at_risk"].to_numpy(), by_segment["lost"].to_numpy())
+        monthly = retention_rate(by_segment["at_risk"].sum(), by_segment["lost"].sum())
+        targets = history["target_segment"][history["target_segment"] != ""]
+        first_year = history[history["step"] <= steps_per_year]
+        rows.append({
+            "firm": name,
+            "strategy": "->".join(dict.fromkeys(history["strategy"].astype(str))),
+            "cumulative_profit": float(final.loc[name, "cumulative_profit"]),
+            "first_year_profit": float(first_year["profit"].sum()),
+            "final_share": float(final.loc[name, "share"]),
+            "mean_retention": float(monthly),
+            "annual_retention": float(monthly ** steps_per_year),
+            "mean_nps": float(trading["nps"].mean()),
+            "mean_satisfaction": float(trading["satisfaction"].mean()),
+            "common_nps": float(common["nps"].mean()),
+            "common_satisfaction": float(common["satisfaction"].mean()),
+            "common_months": len(common),
+            "final_customer_equity": float(final.loc[name, "customer_equity"]),
+            "alive": bool(final.loc[name, "alive"]),
+            "main_target_segment": str(targets.mode().iloc[0]) if len(targets) else "",
+            "segment_retention": {
+                str(s): float(r) for s, r in zip(by_segment.index, np.atleast_1d(segment_retention), strict=True)
+            },
+            "segment_final_share": {
+                str(s): float(share) for s, share in mine[mine["step"] == mine["step"].max()][["segment", "share"]]
+                .itertuples(index=False)
+            },
+        })
+    return rows
