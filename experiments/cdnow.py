@@ -24,8 +24,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.apps import experiment as studies
-from sim.apps.cli import fail
+from sim.apps import experiment
+from sim.apps.errors import fail
 from sim.clv import forecast, translog
 
 STUDY = "cdnow"
@@ -50,7 +50,7 @@ def main() -> None:
         fail(str(error), STUDY)
     print()
     print(forecast.report(result))
-    out = studies.output_dir(STUDY, args.out)
+    out = experiment.output_dir(STUDY, args.out)
     forecast.write(result, out, source="CDNOW_master.txt (lifetimes 0.11.3)")
     print(f"\nresults: {out}")
 

@@ -58,10 +58,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.apps import experiment as studies
+from sim.apps import experiment
 from sim.config.schema import SimConfig
 from sim.output.figures import interval_bars
-from sim.studies.replicate import mean_ci, replicate_many
+from sim.studies import stats
+from sim.studies.replicate import replicate_many
+from sim.studies.stats import mean_ci
+from sim.world.outcomes import money
 
 STUDY = "retention"
 TWIN = "twin"
@@ -71,11 +74,11 @@ PER_POINTS = 5.0
 
 def stickier(program: str, overrides: list[str], segments: list[str], step: float) -> dict[str, SimConfig]:
     """The twin and one market per segment (and one for every segment) with ``step`` more inertia there."""
-    twin = studies.compose(program, overrides)
+    twin = experiment.compose(program, overrides)
     raised = {name: [f"segments.{name}.inertia={twin.segments[name].inertia + step:g}"] for name in segments}
     configs = {TWIN: twin}
-    configs.update({name: studies.compose(program, [*overrides, *change]) for name, change in raised.items()})
-    configs[EVERY] = studies.compose(program, [*overrides, *(o for change in raised.values() for o in change)])
+    configs.update({name: experiment.compose(program, [*overrides, *change]) for name, change in raised.items()})
+    configs[EVERY] = experiment.compose(program, [*overrides, *(o for change in raised.values() for o in change)])
     return configs
 
 
@@ -103,7 +106,7 @@ def effects(runs: pd.DataFrame, firms: list[str], steps_per_year: int) -> pd.Dat
                 interval = mean_ci(values.dropna())
                 row.update({name: interval.mean, f"{name}_low": interval.low, f"{name}_high": interval.high})
             for name, points in (("per_5_points", firm_points), ("per_5_segment_points", segment_points)):
-                ratio, low, high = studies.ratio_interval(PER_POINTS * profit_percent.to_numpy(), points.to_numpy())
+                ratio, low, high = stats.ratio_interval(PER_POINTS * profit_percent.to_numpy(), points.to_numpy())
                 row.update({name: ratio, f"{name}_low": low, f"{name}_high": high})
             row.update({"retention_moved": bool(row["firm_points_low"] > 0 or row["firm_points_high"] < 0),
                         "segment_moved": bool(row["segment_points_low"] > 0 or row["segment_points_high"] < 0),
@@ -122,7 +125,7 @@ def report(table: pd.DataFrame, step: float, seeds: int) -> str:
         "more inertia in": table["intervention"],
         "firm": table["firm"],
         "twin retention": table["twin_retention"].map("{:.3f}".format),
-        "twin profit": table["twin_profit"].map(studies.money),
+        "twin profit": table["twin_profit"].map(money),
         "segment retention": [_cell(r, "segment_points", " pts") for _, r in table.iterrows()],
         "firm retention": [_cell(r, "firm_points", " pts") for _, r in table.iterrows()],
         "profit": [_cell(r, "profit_percent", "%") for _, r in table.iterrows()],
@@ -132,7 +135,7 @@ def report(table: pd.DataFrame, step: float, seeds: int) -> str:
                                                   else "retention did not move" for _, r in table.iterrows()],
     })
     lines = [f"# Retention economics: inertia +{step:g} in one segment at a time ({seeds} seeds, paired with "
-             "the twin market, 95% intervals)", "", studies.markdown(shown), "",
+             "the twin market, 95% intervals)", "", experiment.markdown(shown), "",
              "Segment retention is the firm's annual retention among that segment's customers; firm retention "
              "its overall annual retention; profit the change in its cumulative profit in percent of the twin's "
              "mean; the last two columns scale the profit change to 5 points of the firm's overall retention "
@@ -148,22 +151,22 @@ def report(table: pd.DataFrame, step: float, seeds: int) -> str:
 
 def main() -> None:
     """Run the twin and the stickier markets on the same seeds, measure per firm, print and write the report."""
-    parser = studies.parser(__doc__, seeds=20)
+    parser = experiment.parser(__doc__, seeds=20)
     parser.add_argument("--firms", type=lambda text: text.split(","), default=["focused", "centric"],
                         help="focal firms, comma-separated (default focused,centric)")
     parser.add_argument("--inertia-step", type=float, default=1.0, help="inertia added to a segment (default 1)")
     args = parser.parse_args()
-    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
-    studies.require(STUDY, bool(np.isfinite(args.inertia_step)) and args.inertia_step > 0,
+    experiment.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    experiment.require(STUDY, bool(np.isfinite(args.inertia_step)) and args.inertia_step > 0,
                     f"--inertia-step: must be > 0, got {args.inertia_step}")
-    base = studies.compose(STUDY, args.overrides)
-    studies.require_firms(STUDY, base, args.firms)
+    base = experiment.compose(STUDY, args.overrides)
+    experiment.require_firms(STUDY, base, args.firms)
     configs = stickier(STUDY, args.overrides, list(base.segments), args.inertia_step)
     runs = replicate_many(configs, range(args.seeds), args.workers)
     table = effects(runs, args.firms, base.market.steps_per_year)
     text = report(table, args.inertia_step, args.seeds)
     print(text)
-    out = studies.output_dir(STUDY, args.out)
+    out = experiment.output_dir(STUDY, args.out)
     drawn = table.copy()  # a ratio over a retention change indistinguishable from zero means nothing: not drawn
     drawn.loc[~drawn["retention_moved"], ["per_5_points", "per_5_points_low", "per_5_points_high"]] = np.nan
     long = pd.concat([drawn[["intervention", "firm"]].assign(
@@ -173,7 +176,7 @@ def main() -> None:
                                   "profit_percent": "change in cumulative profit (%)",
                                   "per_5_points": "profit change (%) per 5 points of firm retention"},
                            group="intervention")
-    studies.write(out, {"runs": runs, "effects": table}, figure, text)
+    experiment.write(out, {"runs": runs, "effects": table}, figure, text)
     print(f"\nresults: {out}")
 
 

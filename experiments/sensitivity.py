@@ -44,17 +44,18 @@ import argparse
 
 import pandas as pd
 
-from sim.apps import experiment as studies
-from sim.apps.cli import fail
+from sim.apps import experiment
+from sim.apps.errors import fail
 from sim.config.schema import ConfigError
 from sim.output.figures import sensitivity_figure
 from sim.studies import sensitivity
+from sim.world.outcomes import money
 
 STUDY = "sensitivity"
 
 
 def _arguments() -> argparse.Namespace:
-    parser = studies.parser(__doc__, seeds=1)
+    parser = experiment.parser(__doc__, seeds=1)
     parser.add_argument("--param", action="append", default=[], metavar="PATH=LOW:HIGH",
                         help="a parameter and its bounds (repeat; default: the built-in list)")
     parser.add_argument("--outcome", default="centric-focused.cumulative_profit",
@@ -78,7 +79,7 @@ MONEY = ("cumulative_profit", "first_year_profit", "final_customer_equity")
 
 def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Outcome, runs: int, seeds: int) -> str:
     """The Morris and Sobol tables in markdown (effects of money outcomes in millions)."""
-    number = studies.money if outcome.headline in MONEY else "{:,.4g}".format
+    number = money if outcome.headline in MONEY else "{:,.4g}".format
     shown = morris.assign(bounds=[f"{r.low:g} .. {r.high:g}" for r in morris.itertuples()])
     shown = shown[["parameter", "bounds", "mu", "mu_star", "sigma", "mu_star_conf"]].rename(
         columns={"mu_star": "mu*", "mu_star_conf": "mu*_conf"})
@@ -88,8 +89,8 @@ def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Outco
                               for name in ("S1", "ST")})[["parameter", "S1", "ST"]]
     return "\n".join([f"# Global sensitivity of {outcome.label} ({runs} runs, {seeds} common seed(s) per sample)", "",
                       "## Morris screening (by mu*; ranges are values, or factors for segments.*/firms.*)", "",
-                      studies.markdown(shown), "", "## Sobol indices of the top parameters by mu* (95% confidence)",
-                      "", studies.markdown(indices), "",
+                      experiment.markdown(shown), "", "## Sobol indices of the top parameters by mu* (95% confidence)",
+                      "", experiment.markdown(indices), "",
                       "mu*: mean absolute elementary effect (influence); mu: its signed mean; sigma: spread of the "
                       "effects (interaction or non-linearity); all three in the outcome's units per the parameter's "
                       "whole range (SALib divides each step by its share of the range). S1: share of the outcome's "
@@ -108,12 +109,12 @@ def main() -> None:
             raise ConfigError(f"--sobol-n: must be >= 2, got {args.sobol_n}")
         factors = [sensitivity.parse_factor(text) for text in args.param] or list(sensitivity.DEFAULT_FACTORS)
         outcome = sensitivity.parse_outcome(args.outcome)
-        base = studies.compose(STUDY, ["output.tenures=false", *args.overrides])
+        base = experiment.compose(STUDY, ["output.tenures=false", *args.overrides])
         sensitivity.check(base, factors, outcome)
     except ConfigError as error:
         fail(str(error), STUDY)
     seeds = range(args.seeds)
-    out = studies.output_dir(STUDY, args.out)
+    out = experiment.output_dir(STUDY, args.out)
     launcher = None
     if args.launcher:
         workers = (f"hydra.launcher.n_jobs={args.workers}",) if args.launcher == "joblib" else ()
@@ -127,7 +128,7 @@ def main() -> None:
     runs = (len(morris_samples) + len(sobol_samples)) * args.seeds
     text = report(morris, sobol, outcome, runs, args.seeds)
     print(text)
-    studies.write(out, {"morris": morris, "sobol": sobol, "morris_samples": morris_samples,
+    experiment.write(out, {"morris": morris, "sobol": sobol, "morris_samples": morris_samples,
                         "sobol_samples": sobol_samples}, sensitivity_figure(morris, sobol, outcome.label), text)
     print(f"\nresults: {out}")
 

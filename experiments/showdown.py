@@ -36,55 +36,57 @@ from itertools import combinations
 
 import pandas as pd
 
-from sim.apps import experiment as studies
+from sim.apps import experiment
 from sim.output.figures import interval_bars
+from sim.studies import stats
 from sim.studies.replicate import replicate
+from sim.world.outcomes import OUTCOMES, money_change
 
 STUDY = "showdown"
 
 
 def report(firms: pd.DataFrame, pairs: pd.DataFrame, seeds: int) -> str:
     """Per-firm headlines with intervals, one sentence per pair of firms, and every paired difference."""
-    wide = firms.assign(cell=[studies.interval_text(r.mean, r.low, r.high, studies.HEADLINES[r.outcome][1])
+    wide = firms.assign(cell=[stats.interval_text(r.mean, r.low, r.high, OUTCOMES[r.outcome].show)
                               for r in firms.itertuples()])
     table = wide.pivot(index="firm", columns="outcome", values="cell").reindex(
-        index=list(dict.fromkeys(firms["firm"])), columns=list(studies.HEADLINES))
-    table.columns = [studies.HEADLINES[name][0] for name in table.columns]
+        index=list(dict.fromkeys(firms["firm"])), columns=list(experiment.REPORTED))
+    table.columns = [OUTCOMES[name].label for name in table.columns]
     lines = [f"# Strategy showdown over {seeds} seeds (mean [95% interval])", "",
-             studies.markdown(table.reset_index()), ""]
+             experiment.markdown(table.reset_index()), ""]
     profit = pairs[pairs["outcome"] == "cumulative_profit"]
     for row in profit.itertuples():
         lines.append(f"- {row.first} beats {row.second} on cumulative profit in {row.ahead} of {row.seeds} seeds: "
-                     f"{studies.interval_text(row.mean, row.low, row.high, studies.signed_money)} "
-                     f"({studies.verdict(row.low, row.high, row.first, row.second)}).")
+                     f"{stats.interval_text(row.mean, row.low, row.high, money_change)} "
+                     f"({stats.leader(row.low, row.high, row.first, row.second)}).")
     shown = pairs.assign(
         pair=pairs["first"] + " - " + pairs["second"],
-        headline=[studies.HEADLINES[name][0] for name in pairs["outcome"]],
-        difference=[studies.interval_text(r.mean, r.low, r.high, studies.DIFFERENCES[r.outcome])
+        headline=[OUTCOMES[name].label for name in pairs["outcome"]],
+        difference=[stats.interval_text(r.mean, r.low, r.high, OUTCOMES[r.outcome].show_change)
                     for r in pairs.itertuples()],
         ahead=[f"{r.ahead}/{r.seeds}" for r in pairs.itertuples()],
-        verdict=[studies.verdict(r.low, r.high, r.first, r.second) for r in pairs.itertuples()])
+        verdict=[stats.leader(r.low, r.high, r.first, r.second) for r in pairs.itertuples()])
     lines += ["", "## Paired differences (same seeds)", "",
-              studies.markdown(shown[["pair", "headline", "difference", "ahead", "verdict"]])]
+              experiment.markdown(shown[["pair", "headline", "difference", "ahead", "verdict"]])]
     return "\n".join(lines)
 
 
 def main() -> None:
     """Replicate the market, summarise each firm, pair every two firms, print and write the report."""
-    args = studies.parser(__doc__, seeds=30).parse_args()
-    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
-    config = studies.compose(STUDY, args.overrides)
+    args = experiment.parser(__doc__, seeds=30).parse_args()
+    experiment.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    config = experiment.compose(STUDY, args.overrides)
     runs = replicate(config, range(args.seeds), workers=args.workers)
-    outcomes = list(studies.HEADLINES)
-    firms = studies.intervals(runs, ["firm"], outcomes)
+    outcomes = list(experiment.REPORTED)
+    firms = stats.intervals(runs, ["firm"], outcomes)
     order = runs.groupby("firm", sort=False)["cumulative_profit"].mean().sort_values(ascending=False).index
-    pairs = pd.concat([studies.paired_differences(runs, first, second, outcomes)
+    pairs = pd.concat([stats.paired_differences(runs, first, second, outcomes)
                        for first, second in combinations(order, 2)], ignore_index=True)
     text = report(firms, pairs, args.seeds)
     print(text)
-    out = studies.output_dir(STUDY, args.out)
-    figure = interval_bars(firms, {name: label for name, (label, _) in studies.HEADLINES.items()})
-    studies.write(out, {"runs": runs, "firms": firms, "pairs": pairs}, figure, text)
+    out = experiment.output_dir(STUDY, args.out)
+    figure = interval_bars(firms, {name: OUTCOMES[name].label for name in experiment.REPORTED})
+    experiment.write(out, {"runs": runs, "firms": firms, "pairs": pairs}, figure, text)
     print(f"\nresults: {out}")
 
 

@@ -37,14 +37,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.apps import experiment as studies
+from sim.apps import experiment
 from sim.config.schema import NETWORK_KINDS
 from sim.output.figures import interval_bars
-from sim.studies.replicate import mean_ci, paired, replicate_many
+from sim.studies import stats
+from sim.studies.replicate import replicate_many
+from sim.studies.stats import mean_ci, paired
+from sim.world.outcomes import OUTCOMES, money, money_change
 
 STUDY = "topology"
 FIRST, SECOND = "centric", "focused"
-OUTCOMES = ("cumulative_profit", "annual_retention", "common_nps", "final_share")
+COMPARED = ("cumulative_profit", "annual_retention", "common_nps", "final_share")
 
 
 def edge_shift(runs: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -65,60 +68,60 @@ def report(firms: pd.DataFrame, pairs: pd.DataFrame, shift: pd.DataFrame, refere
     rows = []
     for network, mine in profit.groupby("network", sort=False):
         row = {"network": network}
-        row.update({f"{r.firm} profit": studies.interval_text(r.mean, r.low, r.high, studies.money)
+        row.update({f"{r.firm} profit": stats.interval_text(r.mean, r.low, r.high, money)
                     for r in mine.itertuples()})
         best = edge.loc[network]
-        row[f"{FIRST} - {SECOND}"] = studies.interval_text(best["mean"], best["low"], best["high"],
-                                                           studies.signed_money)
+        row[f"{FIRST} - {SECOND}"] = stats.interval_text(best["mean"], best["low"], best["high"],
+                                                           money_change)
         row["ahead"] = f"{best['ahead']}/{best['seeds']}"
-        row["verdict"] = studies.verdict(best["low"], best["high"], FIRST, SECOND)
+        row["verdict"] = stats.leader(best["low"], best["high"], FIRST, SECOND)
         row["order"] = " > ".join(mine.sort_values("mean", ascending=False)["firm"])
         shifted = shift.set_index("network").loc[network]
-        row[f"edge vs {reference}"] = ("-" if network == reference else studies.interval_text(
-            shifted["mean"], shifted["low"], shifted["high"], studies.signed_money))
+        row[f"edge vs {reference}"] = ("-" if network == reference else stats.interval_text(
+            shifted["mean"], shifted["low"], shifted["high"], money_change))
         rows.append(row)
     others = pairs[pairs["outcome"] != "cumulative_profit"]
     shown = pd.DataFrame({
         "network": others["network"],
-        "headline": [studies.HEADLINES[name][0] for name in others["outcome"]],
-        f"{FIRST} - {SECOND}": [studies.interval_text(r.mean, r.low, r.high, studies.DIFFERENCES[r.outcome])
+        "headline": [OUTCOMES[name].label for name in others["outcome"]],
+        f"{FIRST} - {SECOND}": [stats.interval_text(r.mean, r.low, r.high, OUTCOMES[r.outcome].show_change)
                                 for r in others.itertuples()],
         "ahead": [f"{r.ahead}/{r.seeds}" for r in others.itertuples()],
     })
     levels = firms[firms["outcome"] != "cumulative_profit"]
     per_firm = pd.DataFrame({
         "network": levels["network"], "firm": levels["firm"],
-        "headline": [studies.HEADLINES[name][0] for name in levels["outcome"]],
-        "mean [95% interval]": [studies.interval_text(r.mean, r.low, r.high, studies.HEADLINES[r.outcome][1])
+        "headline": [OUTCOMES[name].label for name in levels["outcome"]],
+        "mean [95% interval]": [stats.interval_text(r.mean, r.low, r.high, OUTCOMES[r.outcome].show)
                                 for r in levels.itertuples()],
     })
     return "\n".join([f"# Network topology: cumulative profit per firm and network ({seeds} seeds each, "
-                      "95% intervals; edges paired on common seeds)", "", studies.markdown(pd.DataFrame(rows)), "",
-                      f"## {FIRST} minus {SECOND}, other headlines", "", studies.markdown(shown), "",
-                      "## Each firm's other headlines", "", studies.markdown(per_firm)])
+                      "95% intervals; edges paired on common seeds)", "", experiment.markdown(pd.DataFrame(rows)), "",
+                      f"## {FIRST} minus {SECOND}, other headlines", "", experiment.markdown(shown), "",
+                      "## Each firm's other headlines", "", experiment.markdown(per_firm)])
 
 
 def main() -> None:
     """Run every network on the same seeds, summarise per firm, pair the two firms, print and write the report."""
-    parser = studies.parser(__doc__, seeds=10)
+    parser = experiment.parser(__doc__, seeds=10)
     parser.add_argument("--networks", type=lambda text: text.split(","), default=list(NETWORK_KINDS),
                         help=f"network presets, comma-separated (default: {','.join(NETWORK_KINDS)}); the first "
                         "is the reference")
     args = parser.parse_args()
-    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
-    configs = {network: studies.compose(STUDY, [*args.overrides, f"network={network}"])
+    experiment.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    configs = {network: experiment.compose(STUDY, [*args.overrides, f"network={network}"])
                for network in dict.fromkeys(args.networks)}
-    studies.require_firms(STUDY, next(iter(configs.values())), [FIRST, SECOND])
+    experiment.require_firms(STUDY, next(iter(configs.values())), [FIRST, SECOND])
     runs = replicate_many(configs, range(args.seeds), args.workers).rename(columns={"config": "network"})
-    firms = studies.intervals(runs, ["network", "firm"], OUTCOMES)
-    pairs = studies.paired_differences(runs, FIRST, SECOND, OUTCOMES, by=["network"])
+    firms = stats.intervals(runs, ["network", "firm"], COMPARED)
+    pairs = stats.paired_differences(runs, FIRST, SECOND, COMPARED, by=["network"])
     reference = next(iter(configs))
     shift = edge_shift(runs, reference)
     text = report(firms, pairs, shift, reference, args.seeds)
     print(text)
-    out = studies.output_dir(STUDY, args.out)
-    figure = interval_bars(firms, {name: studies.HEADLINES[name][0] for name in OUTCOMES}, group="network")
-    studies.write(out, {"runs": runs, "firms": firms, "pairs": pairs, "shift": shift}, figure, text)
+    out = experiment.output_dir(STUDY, args.out)
+    figure = interval_bars(firms, {name: OUTCOMES[name].label for name in COMPARED}, group="network")
+    experiment.write(out, {"runs": runs, "firms": firms, "pairs": pairs, "shift": shift}, figure, text)
     print(f"\nresults: {out}")
 
 

@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.apps import experiment as studies
+from sim.apps import experiment
 from sim.output.figures import interval_bands
+from sim.studies import stats
 from sim.studies.replicate import replicate_many
+from sim.world.outcomes import OUTCOMES, money, money_change
 
 STUDY = "volatility"
 FIRST, SECOND = "centric", "focused"
-OUTCOMES = ("cumulative_profit", "annual_retention", "common_nps", "final_share")
+COMPARED = ("cumulative_profit", "annual_retention", "common_nps", "final_share")
 
 
 def report(edge: pd.DataFrame, firms: pd.DataFrame, seeds: int) -> str:
@@ -51,13 +53,13 @@ def report(edge: pd.DataFrame, firms: pd.DataFrame, seeds: int) -> str:
     means = firms[firms["outcome"] == "cumulative_profit"].pivot(index="drift", columns="firm", values="mean")
     table = pd.DataFrame({
         "drift": profit["drift"].map("{:g}".format),
-        f"{FIRST} - {SECOND} profit": [studies.interval_text(r.mean, r.low, r.high, studies.signed_money)
+        f"{FIRST} - {SECOND} profit": [stats.interval_text(r.mean, r.low, r.high, money_change)
                                        for r in profit.itertuples()],
         f"{FIRST} ahead": [f"{r.ahead}/{r.seeds}" for r in profit.itertuples()],
-        "verdict": [studies.verdict(r.low, r.high, FIRST, SECOND) for r in profit.itertuples()],
-        **{f"{firm} profit": means.loc[profit["drift"], firm].map(studies.money).to_list() for firm in means.columns},
+        "verdict": [stats.leader(r.low, r.high, FIRST, SECOND) for r in profit.itertuples()],
+        **{f"{firm} profit": means.loc[profit["drift"], firm].map(money).to_list() for firm in means.columns},
     })
-    verdicts = pd.Series([studies.verdict(r.low, r.high, FIRST, SECOND) for r in profit.itertuples()],
+    verdicts = pd.Series([stats.leader(r.low, r.high, FIRST, SECOND) for r in profit.itertuples()],
                          index=profit["drift"])
     summary = "; ".join(f"{name} at drift {', '.join(f'{d:g}' for d in verdicts.index[verdicts == name])}"
                         for name in dict.fromkeys(verdicts))
@@ -66,38 +68,38 @@ def report(edge: pd.DataFrame, firms: pd.DataFrame, seeds: int) -> str:
     others = edge[edge["outcome"] != "cumulative_profit"]
     shown = pd.DataFrame({
         "drift": others["drift"].map("{:g}".format),
-        "headline": [studies.HEADLINES[name][0] for name in others["outcome"]],
-        f"{FIRST} - {SECOND}": [studies.interval_text(r.mean, r.low, r.high, studies.DIFFERENCES[r.outcome])
+        "headline": [OUTCOMES[name].label for name in others["outcome"]],
+        f"{FIRST} - {SECOND}": [stats.interval_text(r.mean, r.low, r.high, OUTCOMES[r.outcome].show_change)
                                 for r in others.itertuples()],
         "ahead": [f"{r.ahead}/{r.seeds}" for r in others.itertuples()],
     })
     return "\n".join([f"# Need volatility: {FIRST} minus {SECOND} against market.drift ({seeds} seeds each, "
-                      "paired, 95% intervals)", "", studies.markdown(table), "", summary, "",
-                      "## The other headlines, paired", "", studies.markdown(shown)])
+                      "paired, 95% intervals)", "", experiment.markdown(table), "", summary, "",
+                      "## The other headlines, paired", "", experiment.markdown(shown)])
 
 
 def main() -> None:
     """Run every drift on the same seeds, pair the two firms per drift, print and write the report."""
-    parser = studies.parser(__doc__, seeds=10)
+    parser = experiment.parser(__doc__, seeds=10)
     parser.add_argument("--drifts", type=lambda text: [float(v) for v in text.split(",")],
                         default=[0, 0.5, 1, 2, 3, 4], help="values of market.drift, comma-separated (default "
                         "0,0.5,1,2,3,4)")
     args = parser.parse_args()
-    studies.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
-    configs = {drift: studies.compose(STUDY, [*args.overrides, f"market.drift={drift:g}"])
+    experiment.require(STUDY, args.seeds >= 2, f"--seeds: must be >= 2 for an interval, got {args.seeds}")
+    configs = {drift: experiment.compose(STUDY, [*args.overrides, f"market.drift={drift:g}"])
                for drift in sorted(set(args.drifts))}
-    studies.require_firms(STUDY, next(iter(configs.values())), [FIRST, SECOND])
+    experiment.require_firms(STUDY, next(iter(configs.values())), [FIRST, SECOND])
     runs = replicate_many(configs, range(args.seeds), args.workers).rename(columns={"config": "drift"})
-    firms = studies.intervals(runs, ["drift", "firm"], OUTCOMES)
-    edge = studies.paired_differences(runs, FIRST, SECOND, OUTCOMES, by=["drift"])
+    firms = stats.intervals(runs, ["drift", "firm"], COMPARED)
+    edge = stats.paired_differences(runs, FIRST, SECOND, COMPARED, by=["drift"])
     text = report(edge, firms, args.seeds)
     print(text)
-    out = studies.output_dir(STUDY, args.out)
+    out = experiment.output_dir(STUDY, args.out)
     bands = pd.concat([edge.assign(firm=f"{FIRST} - {SECOND}"),
                        firms[firms["outcome"] == "cumulative_profit"].assign(outcome="profit")])
     figure = interval_bands(bands, "drift", {"cumulative_profit": f"{FIRST} minus {SECOND}: cumulative profit",
                                              "profit": "cumulative profit per firm"}, x_label="market.drift")
-    studies.write(out, {"runs": runs, "firms": firms, "edge": edge}, figure, text)
+    experiment.write(out, {"runs": runs, "firms": firms, "edge": edge}, figure, text)
     print(f"\nresults: {out}")
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 
 from sim.config.compose import load_config
 from sim.config.schema import SimConfig
-from sim.studies.replicate import map_runs, mean_ci
+from sim.studies.replicate import map_runs
+from sim.studies.stats import mean_ci
 from sim.world.run import run_model
 
 Tables = tuple[pd.DataFrame, pd.DataFrame]

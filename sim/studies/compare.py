@@ -18,18 +18,15 @@ from typing import Any
 import pandas as pd
 
 from sim.config.schema import SimConfig
-from sim.studies.replicate import firm_rows, map_runs, mean_ci
+from sim.studies.replicate import firm_rows, map_runs
+from sim.studies.stats import mean_ci
+from sim.world.outcomes import OUTCOMES
 from sim.world.run import run_model
 
 BASELINE = "baseline"
-HEADLINES = {
-    "cumulative_profit": ("cumulative profit", "{:,.0f}"),
-    "first_year_profit": ("first-year profit", "{:,.0f}"),
-    "final_share": ("final share", "{:.3f}"),
-    "annual_retention": ("annual retention", "{:.3f}"),
-    "common_nps": ("NPS (months all firms trade)", "{:.1f}"),
-    "final_customer_equity": ("final customer equity", "{:,.0f}"),
-}
+#: The outcomes compared, named and shown as :data:`sim.world.outcomes.OUTCOMES` says.
+HEADLINES = ("cumulative_profit", "first_year_profit", "final_share", "annual_retention", "common_nps",
+             "final_customer_equity")
 TRAJECTORY = ("share", "cumulative_profit", "nps")
 
 
@@ -68,16 +65,16 @@ def differences(runs: pd.DataFrame, alternative: str, baseline: str = BASELINE) 
 
 def sentence(row: Mapping[str, Any]) -> str:
     """One plain sentence for one firm's paired difference (a row of :func:`differences`)."""
-    label, fmt = HEADLINES[str(row["headline"])]
-    subject = f"With {row['alternative']}, the {row['firm']} firm's {label}"
+    outcome = OUTCOMES[str(row["headline"])]
+    subject = f"With {row['alternative']}, the {row['firm']} firm's {outcome.label}"
     if row["low"] <= 0 <= row["high"]:
-        return (f"{subject} is not distinguishable from the baseline's ({fmt.format(row['difference'])} on average, "
-                f"95% CI {fmt.format(row['low'])} to {fmt.format(row['high'])}; ahead in {row['ahead']} "
-                f"of {row['pairs']} paired runs).")
+        return (f"{subject} is not distinguishable from the baseline's ({outcome.show_change(row['difference'])} on "
+                f"average, 95% CI {outcome.show_change(row['low'])} to {outcome.show_change(row['high'])}; ahead in "
+                f"{row['ahead']} of {row['pairs']} paired runs).")
     direction = "higher" if row["difference"] > 0 else "lower"
-    return (f"{subject} is {fmt.format(abs(row['difference']))} {direction} (95% CI {fmt.format(row['low'])} to "
-            f"{fmt.format(row['high'])}); it is ahead of its baseline twin in {row['ahead']} of {row['pairs']} "
-            f"paired runs.")
+    return (f"{subject} is {outcome.show(abs(row['difference']))} {direction} (95% CI "
+            f"{outcome.show_change(row['low'])} to {outcome.show_change(row['high'])}); it is ahead of its baseline "
+            f"twin in {row['ahead']} of {row['pairs']} paired runs.")
 
 
 def report(table: pd.DataFrame, seeds: int) -> str:
@@ -88,8 +85,9 @@ def report(table: pd.DataFrame, seeds: int) -> str:
     lines += ["", "| alternative | firm | outcome | baseline | alternative | difference [95% CI] | ahead |",
               "|---|---|---|---|---|---|---|"]
     for _, row in table.iterrows():
-        label, fmt = HEADLINES[str(row["headline"])]
-        lines.append(f"| {row['alternative']} | {row['firm']} | {label} | {fmt.format(row['baseline'])} | "
-                     f"{fmt.format(row['value'])} | {fmt.format(row['difference'])} [{fmt.format(row['low'])}, "
-                     f"{fmt.format(row['high'])}] | {row['ahead']}/{row['pairs']} |")
+        outcome = OUTCOMES[str(row["headline"])]
+        lines.append(f"| {row['alternative']} | {row['firm']} | {outcome.label} | {outcome.show(row['baseline'])} | "
+                     f"{outcome.show(row['value'])} | {outcome.show_change(row['difference'])} "
+                     f"[{outcome.show_change(row['low'])}, {outcome.show_change(row['high'])}] | "
+                     f"{row['ahead']}/{row['pairs']} |")
     return "\n".join(lines) + "\n"

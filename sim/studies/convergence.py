@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from sim.config.compose import load_config
-from sim.studies.replicate import difference_ci, mean_ci, replicate_many
+from sim.studies.replicate import replicate_many
+from sim.studies.stats import difference_ci, mean_ci
 
 HEADLINES = ("cumulative_profit", "annual_retention", "common_nps")
 

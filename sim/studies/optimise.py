@@ -39,7 +39,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.config.compose import CONFIG_DIR
 from sim.config.schema import ConfigError, SimConfig, StrategyConfig
-from sim.studies.replicate import Interval, mean_ci, replicate_many
+from sim.studies.replicate import replicate_many
+from sim.studies.stats import Interval, interval_text, mean_ci
+from sim.world.outcomes import money, money_change
 
 SEARCH_DIR = CONFIG_DIR / "search"
 STRATEGY_DIR = CONFIG_DIR / "strategy"
@@ -109,7 +111,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _number(value: Any, integer: bool) -> bool:
+def _is_number(value: Any, integer: bool) -> bool:
     kinds = (int,) if integer else (int, float)
     return isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -137,7 +139,7 @@ def _parse_dial(name: str, entry: Any, where: str) -> Dial:
         raise ConfigError(f"{where}: the dial is of type {dial_type.__name__}, not {kind}; use {fit}")
     bounds = entry[kind]
     integer = kind == "int"
-    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_number(value, integer) for value in bounds)):
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_number(value, integer) for value in bounds)):
         raise ConfigError(f"{where}: {kind} range must be [low, high] with {kind} values, got {bounds!r}")
     low, high = bounds
     if low >= high:
@@ -148,7 +150,7 @@ def _parse_dial(name: str, entry: Any, where: str) -> Dial:
     if log and (step is not None or low <= 0):
         raise ConfigError(f"{where}: a log range needs low > 0 and no step")
     if step is not None:
-        if not (_number(step, integer) and step > 0):
+        if not (_is_number(step, integer) and step > 0):
             raise ConfigError(f"{where}: step must be a positive {kind}, got {step!r}")
         steps = (high - low) / step
         if not math.isclose(steps, round(steps), abs_tol=1e-9):
@@ -160,7 +162,7 @@ def _parse_choices(choices: Any, dial_type: type, where: str) -> tuple[Any, ...]
     if not (isinstance(choices, list) and choices):
         raise ConfigError(f"{where}: choice needs a non-empty list, got {choices!r}")
     for choice in choices:
-        fits = _number(choice, dial_type is int) if dial_type in (int, float) else type(choice) is dial_type
+        fits = _is_number(choice, dial_type is int) if dial_type in (int, float) else type(choice) is dial_type
         if not fits:
             raise ConfigError(f"{where}: choice {choice!r} is not a {dial_type.__name__}")
     if len(set(choices)) < len(choices):
@@ -470,12 +472,8 @@ def optimise(
                    sampler_seed=sampler_seed, batch=batch, months=config.market.steps)
 
 
-def _money(value: float, sign: bool = False) -> str:
-    return f"{value / 1e6:{'+' if sign else ''},.2f} M"
-
-
 def _interval(interval: Interval, sign: bool = False) -> str:
-    return f"{_money(interval.mean, sign)} [{_money(interval.low, sign)}, {_money(interval.high, sign)}]"
+    return interval_text(interval.mean, interval.low, interval.high, money_change if sign else money)
 
 
 def _show(value: Any) -> str:
@@ -497,7 +495,7 @@ def progress_line(study: optuna.Study, trial: FrozenTrial, trials: int) -> str:
     if trial.state == TrialState.PRUNED:
         return f"{head} pruned: {trial.user_attrs['reason']}"
     best = study.best_trial
-    return f"{head} score {_money(trial.value)}; best {_money(best.value)} (trial {best.number})"
+    return f"{head} score {money(trial.value)}; best {money(best.value)} (trial {best.number})"
 
 
 def report(outcome: Outcome) -> str:
@@ -548,8 +546,8 @@ def report(outcome: Outcome) -> str:
     scores = {name: (search.score(search_part[name]), search.score(fresh_part[name])) for name in ("best", "preset")}
     lines += [
         "",
-        f"Search score ({search.score_name}): best {_money(scores['best'][0])}, preset {_money(scores['preset'][0])}; "
-        f"on the fresh seeds best {_money(scores['best'][1])}, preset {_money(scores['preset'][1])}.",
+        f"Search score ({search.score_name}): best {money(scores['best'][0])}, preset {money(scores['preset'][0])}; "
+        f"on the fresh seeds best {money(scores['best'][1])}, preset {money(scores['preset'][1])}.",
         f"The search-seed figures are biased upwards: the best of {complete} trials was chosen on those seeds. "
         f"Quote the fresh-seed difference.",
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.studies.replicate import Interval, mean_ci, paired
+from sim.studies.stats import Interval, mean_ci, paired
 
 
 def centric_profit_lead(runs: pd.DataFrame) -> Interval:

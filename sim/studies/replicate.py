@@ -10,13 +10,10 @@ of many configurations (convergence, robustness) hand all their runs to
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy import stats
 
 from sim.config.schema import SimConfig
 from sim.world.run import run_model
@@ -81,40 +78,3 @@ def replicate(config: SimConfig, seeds: Iterable[int], workers: int = 1) -> pd.D
     return replicate_many({None: config}, seeds, workers).drop(columns="config")
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A mean with its two-sided confidence interval (Student t across replications)."""
-
-    mean: float
-    low: float
-    high: float
-    n: int
-
-    def __str__(self) -> str:
-        return f"{self.mean:,.4g} [{self.low:,.4g}, {self.high:,.4g}] (n={self.n})"
-
-
-def mean_ci(values: Iterable[float], confidence: float = 0.95) -> Interval:
-    """Mean and t-interval of independent replications (e.g. paired differences across seeds)."""
-    data = np.asarray(list(values), dtype=float)
-    mean = float(data.mean())
-    if data.size < 2 or np.all(data == data[0]):
-        return Interval(mean, mean, mean, int(data.size))
-    low, high = stats.t.interval(confidence, data.size - 1, loc=mean, scale=stats.sem(data))
-    return Interval(mean, float(low), float(high), int(data.size))
-
-
-def difference_ci(first: Iterable[float], second: Iterable[float], confidence: float = 0.95) -> Interval:
-    """Difference of the means of two independent sets of replications, with Welch's t-interval."""
-    a, b = np.asarray(list(first), dtype=float), np.asarray(list(second), dtype=float)
-    mean, n = float(a.mean() - b.mean()), int(min(a.size, b.size))
-    if a.var() + b.var() == 0:
-        return Interval(mean, mean, mean, n)
-    low, high = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
-    return Interval(mean, float(low), float(high), n)
-
-
-def paired(frame: pd.DataFrame, column: str, first: str, second: str) -> pd.Series:
-    """Per-seed difference ``first - second`` of ``column`` between two firms."""
-    wide = frame.pivot(index="seed", columns="firm", values=column)
-    return wide[first] - wide[second]

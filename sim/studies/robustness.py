@@ -20,7 +20,8 @@ import pandas as pd
 
 from sim.config.compose import load_config
 from sim.config.schema import ConfigError, SimConfig
-from sim.studies.replicate import Interval, replicate_many
+from sim.studies.replicate import replicate_many
+from sim.studies.stats import Interval, verdict
 
 FACTORS = (0.5, 1.5)
 BASELINE = "baseline"
@@ -104,15 +105,6 @@ def perturbed_configs(base: Sequence[str], factors: Iterable[float] = FACTORS) -
             except ConfigError:
                 continue
     return configs
-
-
-def verdict(interval: Interval) -> str:
-    """``holds`` (interval above zero), ``reverses`` (below zero) or ``fails`` (around zero)."""
-    if interval.low > 0:
-        return "holds"
-    if interval.high < 0:
-        return "reverses"
-    return "fails"
 
 
 def study(

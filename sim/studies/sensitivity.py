@@ -43,6 +43,7 @@ from sim.output import jobs
 from sim.output.files import write_table
 from sim.studies.replicate import firm_rows, map_jobs, run_rows
 from sim.studies.robustness import parameters
+from sim.world.outcomes import OUTCOMES
 
 LEVELS = 4  # Morris grid levels: SALib's default, enough for a screening
 
@@ -77,8 +78,7 @@ DEFAULT_FACTORS = (
 )
 
 #: The per-firm summary figures an outcome can name (besides ``retention_<segment>`` and ``final_share_<segment>``).
-HEADLINES = ("cumulative_profit", "first_year_profit", "final_share", "mean_retention", "annual_retention",
-             "mean_nps", "mean_satisfaction", "common_nps", "common_satisfaction", "final_customer_equity")
+HEADLINES = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)

@@ -15,62 +15,27 @@ DuckDB by firm, segment, duration and outcome.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
-from scipy import stats
 
 from sim.clv import survival
 from sim.output.figures import InlineFigure, interval_bands, interval_bars
 from sim.output.files import atomic_write_text, write_figure, write_table
+from sim.studies.stats import t_interval
 from sim.sweeps import store
+from sim.world.outcomes import OUTCOMES
 
-PROGRAM = "market-sim-report"
-BAD_INPUT_EXIT = 2
-HEADLINES = {
-    "cumulative_profit": "Cumulative profit",
-    "annual_retention": "Annual retention",
-    "final_customer_equity": "Final customer equity",
-    "mean_nps": "Mean NPS",
-    "final_share": "Final share",
-}
+#: The outcomes the report gives for each firm, named as :data:`sim.world.outcomes.OUTCOMES` names them.
+HEADLINES = {name: OUTCOMES[name].label for name in
+             ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "final_share")}
 HEATMAP_OUTCOME = "cumulative_profit"
-CONFIDENCE = 0.95
-
-
-def fail(message: str) -> NoReturn:
-    """Report bad input as one line and exit with code 2 (as ``sim.apps.cli.fail`` does for the other commands)."""
-    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
-    raise SystemExit(BAD_INPUT_EXIT)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        """Argument errors in the same one-line form as every other bad input."""
-        fail(message)
-
-
-def t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, confidence: float = CONFIDENCE) -> tuple:
-    """Student t interval of means from their standard deviations and counts; a point where it is undefined.
-
-    Equal to :func:`sim.studies.replicate.mean_ci` on the values themselves: one
-    value, or values all equal, give an interval of zero width.
-    """
-    n = n.astype(float)
-    spread = sd.fillna(0.0).where(n > 1, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * spread / np.sqrt(n)
-    return mean - half, mean + half
 
 
 def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +103,7 @@ def _sort(frame: pd.DataFrame, swept: Sequence[str], order: Sequence[str], firm_
                              key=lambda column: column.map(ranks[column.name]) if column.name in ranks else column)
 
 
-def _number(value: float, scale: float | None = None) -> str:
+def _short_number(value: float, scale: float | None = None) -> str:
     """A figure for the report: whole numbers from 10,000 up (judged on ``scale``, default the value), else 4 digits."""
     if not np.isfinite(value):
         return "n/a" if np.isnan(value) else ("inf" if value > 0 else "-inf")
@@ -153,7 +118,8 @@ def _short(value: float) -> str:
 
 def _interval_text(row: pd.Series) -> str:
     scale = float(np.nanmax(np.abs([row["mean"], row["low"], row["high"]])))
-    return f"{_number(row['mean'], scale)} [{_number(row['low'], scale)}, {_number(row['high'], scale)}]"
+    low, high = _short_number(row["low"], scale), _short_number(row["high"], scale)
+    return f"{_short_number(row['mean'], scale)} [{low}, {high}]"
 
 
 def win_sentence(row: pd.Series, outcome_title: str) -> str:
@@ -165,7 +131,7 @@ def win_sentence(row: pd.Series, outcome_title: str) -> str:
     ties = int(row["n"] - row["first_wins"] - row["second_wins"])
     tied = f", {ties} tied" if ties else ""
     return (f"{first} beats {second} on {outcome_title.lower()} in {int(wins)} of {int(row['n'])} seeds{tied} "
-            f"(difference {_number(mean)} [{_number(low)}, {_number(high)}])")
+            f"(difference {_short_number(mean)} [{_short_number(low)}, {_short_number(high)}])")
 
 
 def _slug(text: str) -> str:
@@ -275,7 +241,7 @@ def _table(frame: pd.DataFrame) -> str:
 def _median_text(row: pd.Series) -> str:
     if np.isinf(row["median"]):
         return "not reached"
-    return f"{_number(row['median'])} [{_number(row['low'])}, {_number(row['high'])}]"
+    return f"{_short_number(row['median'])} [{_short_number(row['low'])}, {_short_number(row['high'])}]"
 
 
 def _survival_section(connection: duckdb.DuckDBPyConnection, configs: Sequence[str], order: Sequence[str],
@@ -404,24 +370,5 @@ def _figures(summary: pd.DataFrame, differences: pd.DataFrame, swept: Sequence[s
             write_figure(heatmap_figure(rows, x, y, title), path)
             written.append(path)
     return written
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """``market-sim-report SWEEP_DIR``: update the sweep's result store and write its report."""
-    parser = _Parser(prog=PROGRAM, description=__doc__.splitlines()[0])
-    parser.add_argument("sweep", metavar="SWEEP_DIR", type=Path, help="a sweep directory (hydra.sweep.dir)")
-    parser.add_argument("--out", type=Path, default=None, help="report directory (default SWEEP_DIR/report)")
-    parser.add_argument("--by", nargs="+", default=None, metavar="PARAMETER",
-                        help="swept parameters for the figures: bands against each numeric one, a heatmap of the "
-                             "first two (default: every swept parameter, in sweep order)")
-    parser.add_argument("--no-survival", action="store_true", help="skip the Kaplan-Meier section")
-    arguments = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        report = build_report(arguments.sweep, arguments.out or arguments.sweep / "report", arguments.by,
-                              with_survival=not arguments.no_survival)
-    except (store.StoreError, ValueError) as error:
-        fail(str(error))
-    print(f"report: {report} ({time.perf_counter() - started:.1f} s)")
 
 

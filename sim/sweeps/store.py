@@ -66,7 +66,7 @@ def _override_key(override: str) -> tuple[str, str] | None:
     return key.lstrip("+"), value
 
 
-def _number(text: str) -> int | float | None:
+def _parse_number(text: str) -> int | float | None:
     for kind in (int, float):
         try:
             return kind(text)
@@ -78,11 +78,11 @@ def _number(text: str) -> int | float | None:
 def _typed(values: list[str | None]) -> list[Any]:
     """A swept column as numbers when every value parses as one (ints if all are ints), else as the text typed."""
     present = [value for value in values if value is not None]
-    numbers = [_number(value) for value in present]
+    numbers = [_parse_number(value) for value in present]
     if not present or any(number is None for number in numbers):
         return values
     kind = int if all(isinstance(number, int) for number in numbers) else float
-    return [None if value is None else kind(_number(value)) for value in values]
+    return [None if value is None else kind(_parse_number(value)) for value in values]
 
 
 def _overrides(state: jobs.JobState) -> list[str]:
@@ -117,7 +117,7 @@ def runs_frame(states: list[jobs.JobState]) -> tuple[pd.DataFrame, tuple[str, ..
     frame = pd.DataFrame({"job": [int(state.directory.name) for state in states]})
     for key in swept:
         frame[key] = pd.Series(_typed([entry.get(key) for entry in parsed]), dtype=object).infer_objects()
-    seeds = [state.record.get("seed", _number(entry.get("seed", "")) if entry.get("seed") else None)
+    seeds = [state.record.get("seed", _parse_number(entry.get("seed", "")) if entry.get("seed") else None)
              for state, entry in zip(states, parsed, strict=True)]
     frame["seed"] = pd.array(seeds, dtype="Int64")
     for column in ("status", "error", "wall_time_seconds", "started", "finished", "git_commit"):

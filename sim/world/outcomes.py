@@ -39,14 +39,31 @@ class Outcome:
     unit: str
     window: str
 
-    def show(self, value: float, signed: bool = False) -> str:
+    def show(self, value: float) -> str:
         """``value`` as a reader should see it: money in millions with its unit, shares and rates to 3 places."""
-        sign = "+" if signed else ""
-        if self.unit == MONEY:
-            return f"{value / 1e6:{sign},.1f} M"
-        if self.unit in (SHARE, RATE):
-            return f"{value:{sign}.3f}"
-        return f"{value:{sign}.1f}"
+        return _shown(self.unit, value, "")
+
+    def show_change(self, value: float) -> str:
+        """A difference of this outcome, with its sign (``+32.5 M``, ``-0.012``)."""
+        return _shown(self.unit, value, "+")
+
+
+def money(value: float) -> str:
+    """Money in millions, as the README quotes it (``32.5 M``)."""
+    return _shown(MONEY, value, "")
+
+
+def money_change(value: float) -> str:
+    """A difference of money in millions, with its sign (``+32.5 M``)."""
+    return _shown(MONEY, value, "+")
+
+
+def _shown(unit: str, value: float, sign: str) -> str:
+    if unit == MONEY:
+        return f"{value / 1e6:{sign},.1f} M"
+    if unit in (SHARE, RATE):
+        return f"{value:{sign}.3f}"
+    return f"{value:{sign}.1f}"
 
 
 OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.apps import experiment as studies
+from sim.studies import stats
+from sim.world.outcomes import money, money_change
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["market.customers=400", "market.steps=24"]
@@ -52,7 +53,7 @@ def test_the_showdown_means_and_intervals_are_those_of_its_per_seed_table(showdo
         assert row["low"] <= row["mean"] <= row["high"]
     for firm in runs["firm"].unique():
         mean = runs.loc[runs["firm"] == firm, "cumulative_profit"].mean()
-        assert f"| {firm} | {studies.money(mean)} [" in stdout
+        assert f"| {firm} | {money(mean)} [" in stdout
 
 
 def test_the_showdown_counts_the_seeds_each_firm_is_ahead_in(showdown):
@@ -79,10 +80,10 @@ def test_a_study_refuses_a_bad_override_in_one_line_and_writes_nothing(tmp_path)
 
 def test_a_ratio_interval_resamples_seeds_in_pairs():
     numerator, denominator = np.array([2.0, 4.0, 6.0, 8.0]), np.array([1.0, 2.0, 3.0, 4.0])
-    assert studies.ratio_interval(numerator, denominator) == (2.0, 2.0, 2.0)  # every resample has ratio 2
-    ratio, low, high = studies.ratio_interval(np.array([1.0, 3.0, 2.0, 6.0]), denominator)
+    assert stats.ratio_interval(numerator, denominator) == (2.0, 2.0, 2.0)  # every resample has ratio 2
+    ratio, low, high = stats.ratio_interval(np.array([1.0, 3.0, 2.0, 6.0]), denominator)
     assert ratio == pytest.approx(1.2) and low < ratio < high
-    assert np.isnan(studies.ratio_interval(numerator, np.zeros(4))).all()
+    assert np.isnan(stats.ratio_interval(numerator, np.zeros(4))).all()
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +107,8 @@ def test_the_volatility_edge_is_the_paired_difference_at_each_drift(volatility):
         difference = wide["centric"] - wide["focused"]
         assert profit.loc[drift, "mean"] == pytest.approx(difference.mean())
         assert profit.loc[drift, "ahead"] == int((difference > 0).sum())
-        verdict = studies.verdict(profit.loc[drift, "low"], profit.loc[drift, "high"], "centric", "focused")
-        assert (f"| {drift:g} | {studies.signed_money(difference.mean())} [" in stdout
+        verdict = stats.leader(profit.loc[drift, "low"], profit.loc[drift, "high"], "centric", "focused")
+        assert (f"| {drift:g} | {money_change(difference.mean())} [" in stdout
                 and f"| {profit.loc[drift, 'ahead']}/{SEEDS} | {verdict} |" in stdout)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.apps.cli import calibrate_main
+from sim.apps.commands import calibrate_main
 from sim.clv import calibration, translog
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "cdnow_sample.csv"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.apps.cli import optimise_main
+from sim.apps.commands import optimise_main
 from sim.config.compose import load_config
 from sim.config.schema import ConfigError, StrategyConfig
 from sim.studies import optimise

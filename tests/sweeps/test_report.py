@@ -16,9 +16,10 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
+from sim.apps.commands import report_main
 from sim.clv import survival
-from sim.studies.replicate import mean_ci
-from sim.sweeps import report, store
+from sim.studies.stats import mean_ci
+from sim.sweeps import store
 
 MARKET_SIM = Path(sys.executable).with_name("market-sim")
 SWEEP_ARGS = ["market.customers=300", "market.steps=24", "output.figure=false", "market.drift=0,2"]
@@ -106,7 +107,7 @@ def _recomputed(sweep: Path, drift: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def reported(sweep: Path) -> Path:
-    report.main([str(sweep)])
+    report_main([str(sweep)])
     return sweep / "report"
 
 
@@ -146,7 +147,7 @@ def test_failed_job_is_listed_in_runs_and_left_out_of_the_figures(sweep_copy: Pa
     (failed / "job.json").write_text(json.dumps({
         "status": "failed", "overrides": [*SWEEP_ARGS[:3], "market.drift=1", "seed=0"], "seed": 0,
         "error": "RuntimeError: boom", "wall_time_seconds": 0.1}))
-    report.main([str(sweep_copy), "--no-survival"])
+    report_main([str(sweep_copy), "--no-survival"])
     with duckdb.connect(str(sweep_copy / store.DATABASE), read_only=True) as connection:
         assert connection.execute("SELECT status, error FROM runs WHERE job = 8").fetchone() == (
             "failed", "RuntimeError: boom")
@@ -181,7 +182,7 @@ def test_bad_sweep_dir_stops_in_one_line_and_writes_nothing(tmp_path: Path, make
         (target / "0").mkdir(parents=True)
     before = sorted(tmp_path.rglob("*"))
     with pytest.raises(SystemExit) as stop:
-        report.main([str(target)])
+        report_main([str(target)])
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and error[0].startswith("market-sim-report: error: ")
@@ -190,7 +191,7 @@ def test_bad_sweep_dir_stops_in_one_line_and_writes_nothing(tmp_path: Path, make
 
 def test_by_must_name_a_swept_parameter(sweep_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
-        report.main([str(sweep_copy), "--by", "network"])
+        report_main([str(sweep_copy), "--by", "network"])
     assert stop.value.code == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert not (sweep_copy / store.DATABASE).exists()
