@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.studies.cases import CASES, figures, verdicts
+from sim.studies.claims import CASES, figures, verdicts
 
 
 def main() -> None:

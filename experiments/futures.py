@@ -24,14 +24,14 @@ from pathlib import Path
 
 from sim.config.schema import ConfigError
 from sim.output.files import write_table
-from sim.studies import futures
+from sim.studies import futures, spaces
 
 
 def _money(value: float) -> str:
     return f"{value / 1e6:,.1f} M"
 
 
-def report(space: futures.Space, sampled, outcomes) -> tuple[str, object, object]:
+def report(space: spaces.FuturesSpace, sampled, outcomes) -> tuple[str, object, object]:
     """The printed report, the per-strategy table and the regret table."""
     regrets = futures.regret(outcomes, space.outcome)
     table = futures.strategy_table(regrets, space.outcome)
@@ -77,7 +77,7 @@ def main() -> None:
     try:
         if args.futures < 10:
             raise ConfigError(f"--futures: needs at least 10 futures to say what decides, got {args.futures}")
-        space = futures.load_space(args.space)
+        space = spaces.load_futures_space(args.space)
         space.base_config(args.overrides)
     except ConfigError as error:
         print(f"futures: error: {error}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from sim.config.compose import load_config
-from sim.studies.patterns import COUNTER, DEFAULT_MARKET, RYANAIR
+from sim.studies.claims import COUNTER, DEFAULT_MARKET, RYANAIR
 from sim.studies.replicate import replicate
 
 HEADLINES = ["cumulative_profit", "first_year_profit", "final_share", "annual_retention", "mean_nps", "common_nps",

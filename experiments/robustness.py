@@ -19,12 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim.output.files import write_table
-from sim.studies import patterns, robustness
+from sim.studies import claims, robustness
 
 SCENARIOS = {
-    "default market": ((), patterns.DEFAULT_MARKET),
-    "scenario=static_needs": (("scenario=static_needs",), patterns.COUNTER),
-    "scenario=deep_pockets": (("scenario=deep_pockets",), patterns.COUNTER),
+    "default market": ((), claims.DEFAULT_MARKET),
+    "scenario=static_needs": (("scenario=static_needs",), claims.COUNTER),
+    "scenario=deep_pockets": (("scenario=deep_pockets",), claims.COUNTER),
 }
 
 

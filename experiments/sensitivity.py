@@ -77,7 +77,7 @@ LAUNCHERS = {"basic": (), "joblib": ("hydra/launcher=joblib",), "submitit_local"
 MONEY = ("cumulative_profit", "first_year_profit", "final_customer_equity")
 
 
-def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Outcome, runs: int, seeds: int) -> str:
+def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Response, runs: int, seeds: int) -> str:
     """The Morris and Sobol tables in markdown (effects of money outcomes in millions)."""
     number = money if outcome.headline in MONEY else "{:,.4g}".format
     shown = morris.assign(bounds=[f"{r.low:g} .. {r.high:g}" for r in morris.itertuples()])

@@ -43,7 +43,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 @dataclass(frozen=True)
-class Case:
+class Workload:
     """One benchmark case: overrides and its targets."""
 
     name: str
@@ -52,11 +52,11 @@ class Case:
     max_memory_mb: float
 
 
-CASES = (
-    Case("default market (10,000 x 120)", (), 2.0, 2048.0),
-    Case("100,000 customers x 120 steps", ("market.customers=100000",), 8.0, 2048.0),
+WORKLOADS = (
+    Workload("default market (10,000 x 120)", (), 2.0, 2048.0),
+    Workload("100,000 customers x 120 steps", ("market.customers=100000",), 8.0, 2048.0),
 )
-MILLION = Case("1,000,000 customers x 120 steps", ("market.customers=1000000",), 45.0, 1024.0)
+MILLION = Workload("1,000,000 customers x 120 steps", ("market.customers=1000000",), 45.0, 1024.0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _measure(overrides: tuple[str, ...]) -> Measurement:
                        result.summary["phase_seconds"])
 
 
-def _phase_profile(case: Case, run: Measurement) -> None:
+def _phase_profile(case: Workload, run: Measurement) -> None:
     """Print where a run's time went, largest phase first."""
     print(f"\nwhere the time went, {case.name}:")
     for phase, seconds in sorted(run.phases.items(), key=lambda item: -item[1]):
@@ -223,8 +223,8 @@ def main() -> None:
     print(f"{'case':34} {'seconds':>8} {'target':>7} {'cust-steps/s':>13} {'peak MB':>8} {'target':>7} "
           f"{'KB/cust':>8}  verdict")
     failed = False
-    measured: list[tuple[Case, Measurement]] = []
-    for case in CASES if args.no_million else (*CASES, MILLION):
+    measured: list[tuple[Workload, Measurement]] = []
+    for case in WORKLOADS if args.no_million else (*WORKLOADS, MILLION):
         runs = []
         for _ in range(1 if case is MILLION else args.repeat):
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:

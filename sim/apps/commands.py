@@ -83,7 +83,7 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     try:  # optuna comes with the optional 'studies' extra; market-sim itself must not need it
         import optuna
 
-        from sim.studies import optimise
+        from sim.studies import optimise, spaces
     except ImportError as error:
         fail(f"{error.name} is not installed; install the studies extra: pip install -e '.[studies]'", program)
     parser = OneLineParser(
@@ -144,7 +144,7 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
         config = load_config(base, config_dirs=mine)
         if args.firm not in config.firms:
             raise ConfigError(f"firm: unknown firm {args.firm!r}; allowed: {', '.join(sorted(config.firms))}")
-        search = optimise.Search(firm=args.firm, space=optimise.load_space(args.space), seeds=args.seeds,
+        search = optimise.Search(firm=args.firm, space=spaces.load_search_space(args.space), seeds=args.seeds,
                                  objective=args.objective, quantile=args.quantile, market=" ".join(base))
         optimise.check_space(search.space, config, args.firm)
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # one progress line per trial is ours

@@ -14,115 +14,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.stats import qmc
 from sklearn.tree import DecisionTreeClassifier, export_text
 
-from sim.config.compose import CONFIG_DIR, load_config
-from sim.config.schema import ConfigError, SimConfig
+from sim.config.compose import load_config
+from sim.config.schema import SimConfig
 from sim.studies.replicate import map_jobs, run_rows
-
-SPACES = CONFIG_DIR / "futures"
-KINDS = ("range", "scale", "choices")
+from sim.studies.spaces import FuturesSpace
 
 
-@dataclass(frozen=True)
-class Uncertainty:
-    """One uncertain assumption: a value between bounds, a factor on base values, or a choice."""
-
-    name: str
-    path: str
-    kind: str
-    bounds: tuple[Any, ...]
-
-    def value(self, unit: float) -> Any:
-        """The assumption's value at ``unit`` in [0, 1) of its Latin-hypercube column."""
-        if self.kind == "choices":
-            return self.bounds[min(int(unit * len(self.bounds)), len(self.bounds) - 1)]
-        low, high = self.bounds
-        return float(low + unit * (high - low))
-
-    def overrides(self, value: Any, base: SimConfig) -> list[str]:
-        """Hydra overrides that put ``value`` into a config composed from the space's base."""
-        if self.kind != "scale":
-            return [f"{self.path}={value}"]
-        section, star, attribute = self.path.split(".")
-        names = list(getattr(base, section)) if star == "*" else [star]
-        return [f"{section}.{name}.{attribute}={getattr(getattr(base, section)[name], attribute) * value:.6g}"
-                for name in names]
-
-
-@dataclass(frozen=True)
-class Space:
-    """Whose strategy is chosen, among which candidates, on which outcome, under which uncertainties."""
-
-    firm: str
-    base: tuple[str, ...]
-    strategies: tuple[str, ...]
-    outcome: str
-    uncertainties: tuple[Uncertainty, ...]
-
-    def base_config(self, extra: Sequence[str] = ()) -> SimConfig:
-        """The market every future starts from."""
-        return load_config([*self.base, *extra])
-
-
-def load_space(name: str) -> Space:
-    """Read and check a futures space: a name in ``conf/futures`` or a path to a YAML file."""
-    path = Path(name) if name.endswith((".yaml", ".yml")) else SPACES / f"{name}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in SPACES.glob("*.yaml")))
-        raise ConfigError(f"futures space {name!r}: no such file; known spaces: {known}")
-    raw = yaml.safe_load(path.read_text()) or {}
-    where = f"futures space {path.name}"
-    missing = sorted({"firm", "strategies", "uncertainties"} - set(raw))
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
-    uncertainties = []
-    for uname, spec in raw["uncertainties"].items():
-        kinds = [kind for kind in KINDS if kind in (spec or {})]
-        if "path" not in (spec or {}) or len(kinds) != 1:
-            raise ConfigError(f"{where}: uncertainties.{uname}: needs a path and one of {', '.join(KINDS)}")
-        bounds = tuple(spec[kinds[0]])
-        pair = len(bounds) == 2 and float(bounds[0]) < float(bounds[1])
-        usable = len(bounds) >= 2 if kinds[0] == "choices" else pair
-        if not usable:
-            raise ConfigError(f"{where}: uncertainties.{uname}.{kinds[0]}: needs two increasing bounds "
-                              f"(range, scale) or at least two choices, got {list(bounds)}")
-        if kinds[0] == "scale" and spec["path"].count(".") != 2:
-            raise ConfigError(f"{where}: uncertainties.{uname}.path: a scale needs section.name.field, "
-                              f"e.g. segments.*.price_sensitivity; got {spec['path']!r}")
-        uncertainties.append(Uncertainty(uname, str(spec["path"]), kinds[0], bounds))
-    space = Space(firm=str(raw["firm"]), base=tuple(raw.get("base", [])), strategies=tuple(raw["strategies"]),
-                  outcome=str(raw.get("outcome", "cumulative_profit")), uncertainties=tuple(uncertainties))
-    _check(space, where)
-    return space
-
-
-def _check(space: Space, where: str) -> None:
-    """Compose the base and the futures at every uncertainty's low and high end, so a bad path fails before any run."""
-    base = space.base_config()
-    if space.firm not in base.firms:
-        raise ConfigError(f"{where}: firm: unknown firm {space.firm!r}; allowed: {', '.join(base.firms)}")
-    unknown = sorted(set(space.strategies) - set(base.strategies))
-    if unknown or len(space.strategies) < 2:
-        raise ConfigError(f"{where}: strategies: needs two or more of {', '.join(sorted(base.strategies))}, "
-                          f"got {list(space.strategies)}")
-    for unit in (0.0, 0.999999):
-        overrides = [o for u in space.uncertainties for o in u.overrides(u.value(unit), base)]
-        try:
-            load_config([*space.base, *overrides])
-        except Exception as error:
-            raise ConfigError(f"{where}: uncertainties: {error}".splitlines()[0]) from error
-
-
-def sample(space: Space, futures: int, seed: int = 0) -> pd.DataFrame:
+def sample(space: FuturesSpace, futures: int, seed: int = 0) -> pd.DataFrame:
     """``futures`` Latin-hypercube samples of the uncertainties: one row per future, in each one's own type."""
     units = qmc.LatinHypercube(d=len(space.uncertainties), seed=np.random.default_rng(seed)).random(futures)
     frame = pd.DataFrame({u.name: [u.value(x) for x in units[:, i]] for i, u in enumerate(space.uncertainties)})
@@ -133,7 +39,8 @@ def sample(space: Space, futures: int, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def future_configs(space: Space, futures: pd.DataFrame, extra: Sequence[str] = ()) -> dict[tuple[int, str], SimConfig]:
+def future_configs(space: FuturesSpace, futures: pd.DataFrame,
+                   extra: Sequence[str] = ()) -> dict[tuple[int, str], SimConfig]:
     """The config of every (future, strategy): the base, the future's assumptions, our firm's strategy.
 
     Each future is composed once by Hydra; the strategies differ only in our
@@ -150,7 +57,7 @@ def future_configs(space: Space, futures: pd.DataFrame, extra: Sequence[str] = (
     return configs
 
 
-def evaluate(space: Space, futures: pd.DataFrame, workers: int = 1, extra: Sequence[str] = (),
+def evaluate(space: FuturesSpace, futures: pd.DataFrame, workers: int = 1, extra: Sequence[str] = (),
              seed: int = 0) -> pd.DataFrame:
     """Our firm's outcome for every strategy in every future; future ``i`` runs with seed ``seed + i``.
 

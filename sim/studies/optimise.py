@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, fields, replace
-from difflib import get_close_matches
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,159 +38,14 @@ from optuna.trial import FrozenTrial, TrialState
 from sim.config.compose import CONFIG_DIR
 from sim.config.schema import ConfigError, SimConfig, StrategyConfig
 from sim.studies.replicate import replicate_many
+from sim.studies.spaces import SearchSpace
 from sim.studies.stats import Interval, interval_text, mean_ci
 from sim.world.outcomes import money, money_change
 
-SEARCH_DIR = CONFIG_DIR / "search"
 STRATEGY_DIR = CONFIG_DIR / "strategy"
 OBJECTIVES = ("mean", "quantile")
-KINDS = ("int", "float", "choice")
-DIAL_TYPES: dict[str, type] = {item.name: type(getattr(StrategyConfig(), item.name)) for item in fields(StrategyConfig)}
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 BATCH = 5  # trials proposed together and run in one pool of workers (see run_search)
-
-
-@dataclass(frozen=True)
-class Dial:
-    """One dial to search: an ``int`` or ``float`` range (optionally stepped or log-scaled) or a ``choice``.
-
-    ``values`` holds ``(low, high)`` of a range (both included) or the choices.
-    """
-
-    name: str
-    kind: str
-    values: tuple[Any, ...]
-    step: float | None = None
-    log: bool = False
-
-    def suggest(self, trial: optuna.Trial) -> Any:
-        """The value Optuna proposes for this dial in ``trial``."""
-        if self.kind == "int":
-            low, high = self.values
-            return trial.suggest_int(self.name, low, high, step=int(self.step or 1), log=self.log)
-        if self.kind == "float":
-            low, high = self.values
-            return trial.suggest_float(self.name, low, high, step=self.step, log=self.log)
-        return trial.suggest_categorical(self.name, list(self.values))
-
-    def contains(self, value: Any) -> bool:
-        """Whether the search can propose ``value`` (on a stepped range, only the steps)."""
-        if self.kind == "choice":
-            return any(type(value) is type(choice) and value == choice for choice in self.values)
-        low, high = self.values
-        if not low <= value <= high:
-            return False
-        steps = (value - low) / self.step if self.step else 0.0
-        return math.isclose(steps, round(steps), abs_tol=1e-9)
-
-    def spec(self) -> dict[str, Any]:
-        """The dial as plain JSON-ready data (recorded with a stored study)."""
-        return {"name": self.name, "kind": self.kind, "values": list(self.values), "step": self.step, "log": self.log}
-
-
-@dataclass(frozen=True)
-class SearchSpace:
-    """The dials a search turns, read from ``source``."""
-
-    name: str
-    source: Path
-    dials: tuple[Dial, ...]
-
-    @property
-    def where(self) -> str:
-        """The file, relative to the project when inside it (so reports read the same on every machine)."""
-        return _shown(self.source)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(CONFIG_DIR.parent))
-    except ValueError:
-        return str(path)
-
-
-def _is_number(value: Any, integer: bool) -> bool:
-    kinds = (int,) if integer else (int, float)
-    return isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _parse_dial(name: str, entry: Any, where: str) -> Dial:
-    """One entry of a space file, checked against the dial's type in :class:`StrategyConfig`."""
-    if name not in DIAL_TYPES:
-        near = get_close_matches(str(name), DIAL_TYPES, n=2)
-        hint = f"did you mean {' or '.join(near)}? " if near else ""
-        raise ConfigError(f"{where}: unknown dial; {hint}allowed: {', '.join(sorted(DIAL_TYPES))}")
-    example = "{int: [0, 24]}, {float: [0.1, 1.0]} or {choice: [value, ...]}"
-    kinds = [key for key in KINDS if isinstance(entry, dict) and key in entry]
-    if len(kinds) != 1:
-        raise ConfigError(f"{where}: expected exactly one of {example}, got {entry!r}")
-    kind = kinds[0]
-    allowed = [kind] if kind == "choice" else [kind, "step", "log"]
-    unknown = sorted(map(str, set(entry) - set(allowed)))
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
-    dial_type = DIAL_TYPES[name]
-    if kind == "choice":
-        return Dial(name, kind, _parse_choices(entry[kind], dial_type, where))
-    if dial_type.__name__ != kind:
-        fit = "{choice: [...]}" if dial_type in (str, bool) else f"{{{dial_type.__name__}: [low, high]}}"
-        raise ConfigError(f"{where}: the dial is of type {dial_type.__name__}, not {kind}; use {fit}")
-    bounds = entry[kind]
-    integer = kind == "int"
-    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_number(value, integer) for value in bounds)):
-        raise ConfigError(f"{where}: {kind} range must be [low, high] with {kind} values, got {bounds!r}")
-    low, high = bounds
-    if low >= high:
-        raise ConfigError(f"{where}: empty range [{low}, {high}]; low must be below high")
-    step, log = entry.get("step"), entry.get("log", False)
-    if not isinstance(log, bool):
-        raise ConfigError(f"{where}: log must be true or false, got {log!r}")
-    if log and (step is not None or low <= 0):
-        raise ConfigError(f"{where}: a log range needs low > 0 and no step")
-    if step is not None:
-        if not (_is_number(step, integer) and step > 0):
-            raise ConfigError(f"{where}: step must be a positive {kind}, got {step!r}")
-        steps = (high - low) / step
-        if not math.isclose(steps, round(steps), abs_tol=1e-9):
-            raise ConfigError(f"{where}: range [{low}, {high}] is not a whole number of steps of {step}")
-    return Dial(name, kind, (dial_type(low), dial_type(high)), step, log)
-
-
-def _parse_choices(choices: Any, dial_type: type, where: str) -> tuple[Any, ...]:
-    if not (isinstance(choices, list) and choices):
-        raise ConfigError(f"{where}: choice needs a non-empty list, got {choices!r}")
-    for choice in choices:
-        fits = _is_number(choice, dial_type is int) if dial_type in (int, float) else type(choice) is dial_type
-        if not fits:
-            raise ConfigError(f"{where}: choice {choice!r} is not a {dial_type.__name__}")
-    if len(set(choices)) < len(choices):
-        raise ConfigError(f"{where}: choices repeat a value: {choices!r}")
-    return tuple(dial_type(choice) for choice in choices)
-
-
-def space_names() -> list[str]:
-    """Names of the search spaces shipped in ``conf/search/``."""
-    return sorted(path.stem for path in SEARCH_DIR.glob("*.yaml"))
-
-
-def load_space(name_or_path: str) -> SearchSpace:
-    """Read and check a search space: a name in ``conf/search/`` or a path to a YAML file.
-
-    Raises:
-        ConfigError: naming the file and the dial, for an unknown dial, a type
-            the dial cannot take, an empty range or an empty list of choices.
-    """
-    is_path = name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
-    source = Path(name_or_path) if is_path else SEARCH_DIR / f"{name_or_path}.yaml"
-    if not source.is_file():
-        raise ConfigError(f"space: unknown search space {name_or_path!r}; allowed: {', '.join(space_names())} "
-                          f"(in {_shown(SEARCH_DIR)}) or the path of a YAML file")
-    with source.open() as stream:
-        raw = yaml.safe_load(stream)
-    if not (isinstance(raw, dict) and raw):
-        raise ConfigError(f"{_shown(source)}: a search space maps dial names to ranges, e.g. lead: {{int: [0, 24]}}")
-    dials = tuple(_parse_dial(str(name), entry, f"{_shown(source)}: {name}") for name, entry in raw.items())
-    return SearchSpace(name=source.stem, source=source, dials=dials)
 
 
 def preset(config: SimConfig, firm: str) -> StrategyConfig:
@@ -408,7 +261,7 @@ def trials_table(study: optuna.Study, space: SearchSpace) -> pd.DataFrame:
 
 
 @dataclass
-class Outcome:
+class SearchResult:
     """A finished search and its check on fresh seeds: what the report and the files are made from.
 
     ``check`` has one row per seed: ``seeds`` (``search`` or ``fresh``),
@@ -448,7 +301,7 @@ def optimise(
     storage: Path | None = None,
     study_name: str | None = None,
     on_trial: Callable[[optuna.Study, FrozenTrial], None] | None = None,
-) -> Outcome:
+) -> SearchResult:
     """Search, then run the best dials and the preset on the search seeds and on ``check_seeds`` fresh ones.
 
     The fresh seeds follow the search seeds (``seeds .. seeds+check_seeds-1``),
@@ -468,7 +321,7 @@ def optimise(
         "difference": profits["best"] - profits["preset"],
     })
     current = preset(config, search.firm)
-    return Outcome(search=search, study=study, preset=current, best=replace(current, **dials), check=check,
+    return SearchResult(search=search, study=study, preset=current, best=replace(current, **dials), check=check,
                    sampler_seed=sampler_seed, batch=batch, months=config.market.steps)
 
 
@@ -498,7 +351,7 @@ def progress_line(study: optuna.Study, trial: FrozenTrial, trials: int) -> str:
     return f"{head} score {money(trial.value)}; best {money(best.value)} (trial {best.number})"
 
 
-def report(outcome: Outcome) -> str:
+def report(outcome: SearchResult) -> str:
     """The answer in words and a table: the dials that changed, and profit with and without them, with intervals."""
     search, study = outcome.search, outcome.study
     states = [trial.state for trial in study.get_trials(deepcopy=False)]
@@ -554,7 +407,7 @@ def report(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def strategy_yaml(outcome: Outcome, name: str | None = None) -> str:
+def strategy_yaml(outcome: SearchResult, name: str | None = None) -> str:
     """The best dials as a complete strategy preset, with a header saying how it was found and how to use it."""
     search = outcome.search
     fresh = outcome.check[outcome.check["seeds"] == "fresh"]

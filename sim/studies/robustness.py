@@ -5,7 +5,7 @@ each market, behaviour, word-of-mouth, cost, segment and firm parameter to
 ``factor`` times its value (a segment trait in every segment at once, a firm
 parameter in every firm at once, each keeping its own value's proportions),
 replicates the market over seeds, and judges each pattern of
-:mod:`sim.studies.patterns` by its paired difference: it *holds* (interval above
+:mod:`sim.studies.claims` by its paired difference: it *holds* (interval above
 zero), *fails* (interval around zero) or *reverses* (interval below zero).
 Perturbations are computed from each scenario's own composed config, so a
 counter-scenario keeps what makes it one.

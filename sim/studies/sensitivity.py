@@ -22,7 +22,6 @@ market, so ``seeds > 1`` averages the outcome over seeds first.
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -43,6 +42,7 @@ from sim.output import jobs
 from sim.output.files import write_table
 from sim.studies.replicate import firm_rows, map_jobs, run_rows
 from sim.studies.robustness import parameters
+from sim.studies.spaces import checked_range
 from sim.world.outcomes import OUTCOMES
 
 LEVELS = 4  # Morris grid levels: SALib's default, enough for a screening
@@ -82,7 +82,7 @@ HEADLINES = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Response:
     """A firm's headline figure, or the difference of two firms' (``first - second``)."""
 
     first: str
@@ -114,17 +114,17 @@ def parse_factor(text: str) -> Factor:
     return factor
 
 
-def parse_outcome(text: str) -> Outcome:
+def parse_outcome(text: str) -> Response:
     """``FIRM.HEADLINE`` or ``FIRM-FIRM.HEADLINE`` (e.g. ``centric-focused.cumulative_profit``)."""
     firms, dot, headline = text.partition(".")
     first, _, second = firms.partition("-")
     if not (dot and first and headline):
         raise ConfigError(f"--outcome {text!r}: expected FIRM.HEADLINE or FIRM-FIRM.HEADLINE, "
                           "e.g. centric-focused.cumulative_profit")
-    return Outcome(first, second or None, headline)
+    return Response(first, second or None, headline)
 
 
-def check(base: SimConfig, factors: Sequence[Factor], outcome: Outcome) -> None:
+def check(base: SimConfig, factors: Sequence[Factor], outcome: Response) -> None:
     """Refuse unknown paths, bad bounds, bounds the schema refuses, unknown firms or headlines, before any run."""
     known = parameters(base)
     if not factors:
@@ -138,9 +138,7 @@ def check(base: SimConfig, factors: Sequence[Factor], outcome: Outcome) -> None:
             hint = f"did you mean {' or '.join(near)}? " if near else ""
             raise ConfigError(f"--param {factor.path}: unknown parameter; {hint}"
                               "use a numeric market.* path, segments.*.FIELD or firms.*.FIELD")
-        if not (math.isfinite(factor.low) and math.isfinite(factor.high) and factor.low < factor.high):
-            raise ConfigError(f"--param {factor.path}: needs finite bounds LOW < HIGH, got {factor.low:g}:"
-                              f"{factor.high:g}")
+        checked_range([factor.low, factor.high], f"--param {factor.path}")
         if factor.scales and factor.low < 0:
             raise ConfigError(f"--param {factor.path}: bounds are factors on each base value and must be >= 0, "
                               f"got {factor.low:g}")
@@ -248,7 +246,7 @@ class Launcher:
         return [rows[(row, seed)] for row in range(len(design)) for seed in seeds]
 
 
-def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, outcome: Outcome,
+def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, outcome: Response,
              seeds: Sequence[int], workers: int = 1, launcher: Launcher | None = None,
              label: str = "samples") -> np.ndarray:
     """The outcome of every sample (rows of ``samples``), averaged over ``seeds``; one job per sample and seed.
@@ -269,14 +267,14 @@ def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, ou
     return values
 
 
-def _frame(samples: np.ndarray, values: np.ndarray, factors: Sequence[Factor], outcome: Outcome) -> pd.DataFrame:
+def _frame(samples: np.ndarray, values: np.ndarray, factors: Sequence[Factor], outcome: Response) -> pd.DataFrame:
     frame = pd.DataFrame(samples, columns=[factor.path for factor in factors])
     frame.insert(0, "sample", range(len(frame)))
     frame[outcome.label] = values
     return frame
 
 
-def morris(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, trajectories: int, seeds: Sequence[int],
+def morris(base: SimConfig, factors: Sequence[Factor], outcome: Response, trajectories: int, seeds: Sequence[int],
            workers: int = 1, seed: int = 0, launcher: Launcher | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris screening: the samples with their outcome, and mu, mu*, sigma, mu*_conf per parameter (by mu*).
 
@@ -293,7 +291,7 @@ def morris(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, traject
                                                                           ignore_index=True)
 
 
-def sobol(base: SimConfig, factors: Sequence[Factor], outcome: Outcome, n: int, seeds: Sequence[int],
+def sobol(base: SimConfig, factors: Sequence[Factor], outcome: Response, n: int, seeds: Sequence[int],
           workers: int = 1, seed: int = 0, launcher: Launcher | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sobol indices: the samples with their outcome, and S1, ST with their 95% confidence per parameter (by ST).
 

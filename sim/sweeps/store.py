@@ -27,13 +27,10 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.output import jobs
+from sim.output.files import TABLES
 
 DATABASE = "results.duckdb"
-TABLES = ("firms", "segments", "tenures")
 DEFAULT_STEPS_PER_YEAR = 12
-# Metadata columns of ``runs`` after the swept ones; ``config`` labels a swept configuration (all but the seed).
-RUN_COLUMNS = ("seed", "status", "error", "wall_time_seconds", "started", "finished", "git_commit", "config",
-               "steps_per_year", "directory", "overrides")
 
 # Text columns may hold only nulls (no job failed), which would otherwise give them DuckDB's NULL type.
 TEXT_COLUMNS = ("status", "error", "started", "finished", "git_commit")

@@ -21,7 +21,7 @@ def test_in_a_notebook_figures_show_as_pictures_and_importing_prints_nothing():
     notebook.cells = [
         nbformat.v4.new_code_cell("import sys\nsys.modules['ipywidgets'] = None  # as in a kernel without them"),
         nbformat.v4.new_code_cell("from sim.config.compose import load_config\nfrom sim.world.run import run_model\n"
-                                  "from sim.output.figures import market_figure\nimport sim.apps.live, sim.studies.replicate, sim.studies.cases"),
+                                  "from sim.output.figures import market_figure\nimport sim.apps.live, sim.studies.replicate, sim.studies.claims"),
         nbformat.v4.new_code_cell("result = run_model(load_config(['market.customers=500', 'market.steps=6']))\n"
                                   "market_figure(result.firms)"),
     ]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.config.schema import ConfigError
-from sim.studies import futures
+from sim.studies import futures, spaces
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["market.customers=300", "market.steps=24"]
@@ -17,7 +17,7 @@ TINY = ["market.customers=300", "market.steps=24"]
 
 @pytest.fixture(scope="module")
 def space():
-    return futures.load_space("default")
+    return spaces.load_futures_space("default")
 
 
 def test_the_latin_hypercube_hits_every_stratum_of_every_range_once(space):
@@ -65,7 +65,7 @@ def test_a_bad_space_is_refused_with_its_field(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
-        futures.load_space(str(path))
+        spaces.load_futures_space(str(path))
 
 
 def test_regret_is_the_shortfall_from_the_best_strategy_of_each_future():

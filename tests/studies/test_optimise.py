@@ -13,7 +13,7 @@ import yaml
 from sim.apps.commands import optimise_main
 from sim.config.compose import load_config
 from sim.config.schema import ConfigError, StrategyConfig
-from sim.studies import optimise
+from sim.studies import optimise, spaces
 from sim.world.run import run_model
 
 OPTIMISE = str(Path(sys.executable).with_name("market-sim-optimise"))
@@ -42,7 +42,8 @@ def config():
 def search(tmp_path_factory):
     path = tmp_path_factory.mktemp("space") / "mine.yaml"
     path.write_text(SPACE)
-    return optimise.Search(firm="focused", space=optimise.load_space(str(path)), seeds=SEEDS, market=" ".join(TINY))
+    space = spaces.load_search_space(str(path))
+    return optimise.Search(firm="focused", space=space, seeds=SEEDS, market=" ".join(TINY))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_a_bad_space_is_one_line_naming_its_file_and_dial(tmp_path, text, named)
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError) as error:
-        optimise.load_space(str(path))
+        spaces.load_search_space(str(path))
     assert named in str(error.value)
     assert "\n" not in str(error.value)
 
@@ -90,23 +91,23 @@ def test_a_bad_space_is_one_line_naming_its_file_and_dial(tmp_path, text, named)
 def test_a_value_no_strategy_can_take_is_refused_before_the_search(tmp_path, config, text, named):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    space = optimise.load_space(str(path))
+    space = spaces.load_search_space(str(path))
     with pytest.raises(ConfigError) as error:
         optimise.check_space(space, config, "focused")
     assert str(error.value).startswith(f"{path}: ")
     assert named in str(error.value)
 
 
-@pytest.mark.parametrize("name", optimise.space_names())
+@pytest.mark.parametrize("name", spaces.search_space_names())
 def test_every_shipped_space_is_valid_for_every_firm(config, name):
-    space = optimise.load_space(name)
+    space = spaces.load_search_space(name)
     assert len(space.dials) >= 4
     for firm in config.firms:
         optimise.check_space(space, config, firm)
 
 
 def test_the_shipped_spaces_include_focused_and_pricing():
-    assert {"focused", "pricing"} <= set(optimise.space_names())
+    assert {"focused", "pricing"} <= set(spaces.search_space_names())
 
 
 def test_the_first_trial_is_the_preset_and_renaming_it_changes_no_result(config, table):

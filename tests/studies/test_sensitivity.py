@@ -31,7 +31,7 @@ def test_a_segment_factor_scales_every_segments_own_value_and_a_market_path_is_s
 
 @pytest.mark.parametrize(("param", "message"), [
     ("market.drfit=0:3", "unknown parameter; did you mean market.drift"),
-    ("market.drift=3:1", "needs finite bounds LOW < HIGH"),
+    ("market.drift=3:1", "empty range \\[3.0, 1.0\\]; low must be below high"),
     ("market.drift=0", "expected PATH=LOW:HIGH"),
     ("segments.*.want_lag=0.5:3", "want_lag"),  # 0.5 x 3 = 1.5 > 1: the schema refuses the high end
     ("segments.*.spend=-1:1", "must be >= 0"),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.config.compose import load_config
-from sim.studies import patterns
+from sim.studies import claims
 from sim.studies.replicate import firm_rows, replicate
 from sim.studies.stats import mean_ci, paired
 from sim.world.metrics import bass_cumulative
@@ -48,34 +48,34 @@ def default_runs():
 
 @pytest.mark.slow
 def test_a_centric_ends_with_more_profit_than_focused(default_runs):
-    lead = patterns.centric_profit_lead(default_runs)
+    lead = claims.centric_profit_lead(default_runs)
     assert lead.low > 0, lead
 
 
 @pytest.mark.slow
 def test_b_obsessed_is_rated_above_focused_but_earns_less_than_centric(default_runs):
-    nps_lead = patterns.obsessed_nps_lead_over_focused(default_runs)
+    nps_lead = claims.obsessed_nps_lead_over_focused(default_runs)
     assert nps_lead.low > 0, nps_lead
-    shortfall = patterns.obsessed_profit_shortfall(default_runs)
+    shortfall = claims.obsessed_profit_shortfall(default_runs)
     assert shortfall.low > 0, shortfall
 
 
 @pytest.mark.slow
 def test_b_with_ratings_apart_from_price_the_centric_firm_is_rated_as_well_as_the_obsessed(default_runs):
     """The brief's "obsessed has the highest NPS" does not hold against the centric firm (ODD 8)."""
-    nps_lead = patterns.obsessed_nps_lead(default_runs)
+    nps_lead = claims.obsessed_nps_lead(default_runs)
     assert nps_lead.low < 0 < nps_lead.high, nps_lead
 
 
 @pytest.mark.slow
 def test_c_focused_does_at_least_as_well_in_the_first_year(default_runs):
-    quick_win = patterns.focused_first_year_lead(default_runs)
+    quick_win = claims.focused_first_year_lead(default_runs)
     assert quick_win.low >= 0, quick_win
 
 
 @pytest.mark.slow
 def test_d_centric_keeps_its_target_segment_best(default_runs):
-    lead = patterns.centric_target_retention_lead(default_runs)
+    lead = claims.centric_target_retention_lead(default_runs)
     assert lead.low > 0, lead
 
 
@@ -87,7 +87,7 @@ def test_counter_scenario_static_needs_and_dearer_research_shrink_the_centric_le
     focused_minus_centric = [paired(frame, "cumulative_profit", "focused", "centric") for frame in (runs, default_runs)]
     shrinks = mean_ci(focused_minus_centric[0] - focused_minus_centric[1])
     assert shrinks.low > 0, shrinks
-    lead = patterns.focused_profit_lead(runs)
+    lead = claims.focused_profit_lead(runs)
     assert lead.high < 0, lead
 
 
@@ -95,7 +95,7 @@ def test_counter_scenario_static_needs_and_dearer_research_shrink_the_centric_le
 def test_in_a_static_world_research_dear_enough_to_bankrupt_the_centric_firm_reverses_the_order(compose):
     runs = replicate(compose("scenario=static_needs", "market.costs.research_cost=4000"), range(10))
     assert not runs.loc[runs["firm"] == "centric", "alive"].any()
-    lead = patterns.focused_profit_lead(runs)
+    lead = claims.focused_profit_lead(runs)
     assert lead.low > 0, lead
 
 
@@ -103,7 +103,7 @@ def test_in_a_static_world_research_dear_enough_to_bankrupt_the_centric_firm_rev
 def test_counter_scenario_an_obsessed_rival_with_deep_pockets_keeps_centric_behind_focused(compose):
     runs = replicate(compose("scenario=deep_pockets"), SEEDS)
     assert runs[runs["firm"] == "obsessed"]["alive"].all()
-    lead = patterns.focused_profit_lead(runs)
+    lead = claims.focused_profit_lead(runs)
     assert lead.low > 0, lead
 
 
@@ -120,11 +120,11 @@ def ryanair_runs(ryanair_results):
 
 @pytest.mark.slow
 def test_ryanair_a_cheap_bare_firm_is_rated_worst_yet_wins_price_first_and_makes_money(ryanair_runs):
-    rated_worst = patterns.low_cost_rated_worst(ryanair_runs)
+    rated_worst = claims.low_cost_rated_worst(ryanair_runs)
     assert rated_worst.low > 0, rated_worst
-    wins = patterns.low_cost_wins_price_first(ryanair_runs)
+    wins = claims.low_cost_wins_price_first(ryanair_runs)
     assert wins.low > 0, wins
-    profit = patterns.low_cost_profit(ryanair_runs)
+    profit = claims.low_cost_profit(ryanair_runs)
     assert profit.low > 0, profit
 
 

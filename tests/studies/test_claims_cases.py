@@ -1,4 +1,4 @@
-"""The domain cases over 20 seeds, each against its twin on the same seeds (sim/studies/cases.py).
+"""The domain cases over 20 seeds, each against its twin on the same seeds (sim/studies/claims.py).
 
 A claim the model reproduces must hold (95% interval of the paired figure
 above zero). A claim the model does not reproduce is a strict expected
@@ -11,7 +11,7 @@ from functools import cache
 
 import pytest
 
-from sim.studies.cases import CASES, figures, verdicts
+from sim.studies.claims import CASES, figures, verdicts
 
 SEEDS = range(20)
 # Half the default resolution keeps the suite fast; the verdicts do not depend on it (ODD 8.1), and
