@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.studies.claims import CASES, figures, verdicts
+from sim import claims
 
 
 def main() -> None:
@@ -19,12 +19,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--case", choices=sorted(CASES), action="append", help="default: every case")
+    parser.add_argument("--case", choices=sorted(claims.CASES), action="append", help="default: every case")
     parser.add_argument("--set", nargs="*", default=[], metavar="OVERRIDE", help="overrides for case and twin")
     args = parser.parse_args()
-    for name in args.case or list(CASES):
-        case = CASES[name]
-        table = verdicts(case, figures(case, range(args.seeds), args.workers, args.set))
+    for name in args.case or list(claims.CASES):
+        case = claims.CASES[name]
+        table = claims.verdicts(case, claims.figures(case, range(args.seeds), args.workers, args.set))
         print(f"\n== scenario={name} against {' '.join(case.twin) or 'the default market'}"
               f"{' with ' + ' '.join(args.set) if args.set else ''} ({args.seeds} seeds)")
         for row in table.itertuples():

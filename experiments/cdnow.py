@@ -24,8 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.apps import experiment
-from sim.apps.errors import fail
+from sim.apps import experiment, fail
 from sim.clv import forecast, translog
 
 STUDY = "cdnow"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.output.figures import convergence_figure
-from sim.output.files import write_figure, write_table
+from sim import convergence_figure
+from sim.output import write_figure, write_table
 from sim.studies import convergence
 
 PANELS = {"cumulative_profit": "Cumulative profit (real units)", "annual_retention": "Annual retention",

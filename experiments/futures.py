@@ -22,8 +22,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.config.schema import ConfigError
-from sim.output.files import write_table
+from sim import ConfigError
+from sim.output import write_table
 from sim.studies import futures, spaces
 
 

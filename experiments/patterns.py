@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from sim.config.compose import load_config
-from sim.studies.claims import COUNTER, DEFAULT_MARKET, RYANAIR
-from sim.studies.replicate import replicate
+from sim import load_config, replicate
+from sim.studies import COUNTER, DEFAULT_MARKET, RYANAIR
 
 HEADLINES = ["cumulative_profit", "first_year_profit", "final_share", "annual_retention", "mean_nps", "common_nps",
              "alive"]

@@ -58,13 +58,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim import SimConfig, interval_bars, mean_ci, money, replicate_many, stats
 from sim.apps import experiment
-from sim.config.schema import SimConfig
-from sim.output.figures import interval_bars
-from sim.studies import stats
-from sim.studies.replicate import replicate_many
-from sim.studies.stats import mean_ci
-from sim.world.outcomes import money
 
 STUDY = "retention"
 TWIN = "twin"

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.output.files import write_table
-from sim.studies import claims, robustness
+from sim import claims
+from sim.output import write_table
+from sim.studies import robustness
 
 SCENARIOS = {
     "default market": ((), claims.DEFAULT_MARKET),

@@ -44,12 +44,10 @@ import argparse
 
 import pandas as pd
 
-from sim.apps import experiment
-from sim.apps.errors import fail
-from sim.config.schema import ConfigError
-from sim.output.figures import sensitivity_figure
+from sim import ConfigError, money
+from sim.apps import experiment, fail
+from sim.output import sensitivity_figure
 from sim.studies import sensitivity
-from sim.world.outcomes import money
 
 STUDY = "sensitivity"
 

@@ -36,11 +36,8 @@ from itertools import combinations
 
 import pandas as pd
 
+from sim import OUTCOMES, interval_bars, money_change, replicate, stats
 from sim.apps import experiment
-from sim.output.figures import interval_bars
-from sim.studies import stats
-from sim.studies.replicate import replicate
-from sim.world.outcomes import OUTCOMES, money_change
 
 STUDY = "showdown"
 

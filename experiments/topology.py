@@ -37,13 +37,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim import NETWORK_KINDS, OUTCOMES, interval_bars, mean_ci, money, money_change, paired, replicate_many, stats
 from sim.apps import experiment
-from sim.config.schema import NETWORK_KINDS
-from sim.output.figures import interval_bars
-from sim.studies import stats
-from sim.studies.replicate import replicate_many
-from sim.studies.stats import mean_ci, paired
-from sim.world.outcomes import OUTCOMES, money, money_change
 
 STUDY = "topology"
 FIRST, SECOND = "centric", "focused"

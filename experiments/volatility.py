@@ -36,11 +36,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim import OUTCOMES, interval_bands, money, money_change, replicate_many, stats
 from sim.apps import experiment
-from sim.output.figures import interval_bands
-from sim.studies import stats
-from sim.studies.replicate import replicate_many
-from sim.world.outcomes import OUTCOMES, money, money_change
 
 STUDY = "volatility"
 FIRST, SECOND = "centric", "focused"

@@ -1,18 +1,28 @@
 """Agent-based market simulator for customer-focused, -centric and -obsessed firms.
 
-The public entry point is :func:`sim.world.run.run_model`: a pure function of a
-:class:`sim.config.schema.SimConfig` and a seed that returns tidy result tables;
-:func:`sim.config.compose.load_config` builds that config from ``conf/`` with the
-same overrides the ``market-sim`` command takes.
+``import sim`` is the API a notebook or a script needs; every name loads on
+first use (PEP 562), so importing it costs nothing. The package is built in
+floors, each importing only those below it (checked by import-linter)::
 
-The names below load on first use (PEP 562), so a command that only
-composes configs or reads results (a sweep's driver, ``market-sim --help``)
-does not wait for the model and Mesa to import.
+    sim.config   the typed schema and composing it from conf/
+    sim.world    the market: population, firms, events, model, one run
+    sim.output   result files, job records, figures
+    sim.clv      transaction logs, calibration, BG/NBD, survival
+    sim.studies  replications, stats, the brief's claims, compare, searches
+    sim.sweeps   the sweep driver, the DuckDB store, the sweep report
+    sim.apps     the commands, dashboard, live views, the studies' kit
+
+A first run::
+
+    import sim
+    result = sim.run_model(sim.load_config(["scenario=best_buy"]), seed=0)
+    sim.market_figure(result.firms)
 """
 
 import warnings
-from importlib import import_module, metadata
-from typing import Any
+from importlib import metadata
+
+from sim.lazy import exports
 
 # Mesa imports tqdm.auto for its batch_run, which this package never uses; in a notebook without ipywidgets
 # (a plain Jupyter or VS Code kernel) that import warns "IProgress not found" in the middle of a lesson
@@ -21,13 +31,26 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 DISTRIBUTION = "customer-strategy-sim"
 __version__ = metadata.version(DISTRIBUTION)
 
-_HOMES = {"ConfigError": "sim.config.schema", "SimConfig": "sim.config.schema", "load_config": "sim.config.compose",
-          "RunResult": "sim.world.results", "run_model": "sim.world.run"}
-
-__all__ = ["ConfigError", "RunResult", "SimConfig", "__version__", "load_config", "run_model"]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    return getattr(import_module(_HOMES[name]), name)
+_HOMES = {
+    # configuring a market
+    **dict.fromkeys(("ConfigError", "SimConfig", "StrategyConfig", "AUDIENCES", "INFORMATION_SOURCES",
+                     "NETWORK_KINDS", "PRICING_POLICIES", "SERVICE_POLICIES", "TARGETING"), "sim.config.schema"),
+    "load_config": "sim.config.compose",
+    # running it
+    "run_model": "sim.world.run", "RunResult": "sim.world.results", "MarketModel": "sim.world.model",
+    "OUTCOMES": "sim.world.outcomes", "money": "sim.world.outcomes", "money_change": "sim.world.outcomes",
+    "bass_cumulative": "sim.world.metrics",
+    # its files and figures
+    **dict.fromkeys(("read_results", "write_results"), "sim.output.files"),
+    **dict.fromkeys(("market_figure", "comparison_figure", "interval_bars", "interval_bands", "convergence_figure"),
+                    "sim.output.figures"),
+    # many runs
+    **dict.fromkeys(("replicate", "replicate_many", "firm_rows"), "sim.studies.replications"),
+    **dict.fromkeys(("Interval", "mean_ci", "difference_ci", "paired", "intervals", "paired_differences", "verdict",
+                     "leader", "interval_text", "ratio_interval"), "sim.studies.stats"),
+    **{name: f"sim.studies.{name}:" for name in ("claims", "compare", "stats")},
+    # watching a market live
+    **dict.fromkeys(("NetworkView", "LiveCharts", "network_figure", "segment_table"), "sim.apps.live"),
+}
+__all__ = ["DISTRIBUTION", "__version__", *sorted(_HOMES)]
+__getattr__, __dir__ = exports(__name__, _HOMES)

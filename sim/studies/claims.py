@@ -6,7 +6,7 @@ off the 95% interval of that figure's mean. The pair shares a seed (common
 random numbers) in one of two ways:
 
 - a *pattern* compares two firms of the same run: each function below takes
-  the per-seed, per-firm table of :func:`sim.studies.replicate.replicate` and
+  the per-seed, per-firm table of :func:`sim.studies.replications.replicate` and
   returns the interval. Ratings are compared over the months every firm
   traded (``common_nps``), so a firm that exits early is not judged on other
   months than its rivals.
@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.config.compose import load_config
 from sim.config.schema import SimConfig
-from sim.studies.replicate import map_runs
+from sim.studies.replications import map_runs
 from sim.studies.stats import Interval, mean_ci, paired
 from sim.world.run import run_model
 

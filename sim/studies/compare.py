@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config.schema import SimConfig
-from sim.studies.replicate import firm_rows, map_runs
+from sim.studies.replications import firm_rows, map_runs
 from sim.studies.stats import mean_ci
 from sim.world.outcomes import OUTCOMES
 from sim.world.run import run_model

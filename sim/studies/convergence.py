@@ -3,7 +3,7 @@
 ``market.customers`` is a resolution setting: with ``market.total_customers``
 fixed, results are in real units and should agree, within their intervals,
 at every number of simulated customers large enough to be trusted. These
-functions take the per-seed table of :func:`sim.studies.replicate.replicate_many`
+functions take the per-seed table of :func:`sim.studies.replications.replicate_many`
 keyed by the number of simulated customers.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from sim.config.compose import load_config
-from sim.studies.replicate import replicate_many
+from sim.studies.replications import replicate_many
 from sim.studies.stats import difference_ci, mean_ci
 
 HEADLINES = ("cumulative_profit", "annual_retention", "common_nps")

@@ -24,7 +24,7 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 
 from sim.config.compose import load_config
 from sim.config.schema import SimConfig
-from sim.studies.replicate import map_jobs, run_rows
+from sim.studies.replications import map_jobs, run_rows
 from sim.studies.spaces import FuturesSpace
 
 

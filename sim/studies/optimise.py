@@ -37,7 +37,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.config.compose import CONFIG_DIR
 from sim.config.schema import ConfigError, SimConfig, StrategyConfig
-from sim.studies.replicate import replicate_many
+from sim.studies.replications import replicate_many
 from sim.studies.spaces import SearchSpace
 from sim.studies.stats import Interval, interval_text, mean_ci
 from sim.world.outcomes import money, money_change

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.config.compose import load_config
 from sim.config.schema import ConfigError, SimConfig
-from sim.studies.replicate import replicate_many
+from sim.studies.replications import replicate_many
 from sim.studies.stats import Interval, verdict
 
 FACTORS = (0.5, 1.5)

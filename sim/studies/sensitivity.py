@@ -40,7 +40,7 @@ from SALib.sample import sobol as sobol_sample
 from sim.config.schema import ConfigError, SimConfig
 from sim.output import jobs
 from sim.output.files import write_table
-from sim.studies.replicate import firm_rows, map_jobs, run_rows
+from sim.studies.replications import firm_rows, map_jobs, run_rows
 from sim.studies.robustness import parameters
 from sim.studies.spaces import checked_range
 from sim.world.outcomes import OUTCOMES
@@ -95,7 +95,7 @@ class Response:
         return f"{self.first}{' - ' + self.second if self.second else ''} {self.headline}"
 
     def value(self, rows: Sequence[dict[str, Any]]) -> float:
-        """The outcome from one run's per-firm rows (:func:`sim.studies.replicate.firm_rows`)."""
+        """The outcome from one run's per-firm rows (:func:`sim.studies.replications.firm_rows`)."""
         by_firm = {row["firm"]: row for row in rows}
         value = float(by_firm[self.first][self.headline])
         return value - float(by_firm[self.second][self.headline]) if self.second else value

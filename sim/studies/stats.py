@@ -56,7 +56,7 @@ def difference_ci(first: Iterable[float], second: Iterable[float], confidence: f
 def t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, confidence: float = CONFIDENCE) -> tuple:
     """Student t interval of means from their standard deviations and counts; a point where it is undefined.
 
-    Equal to :func:`sim.studies.replicate.mean_ci` on the values themselves: one
+    Equal to :func:`sim.studies.replications.mean_ci` on the values themselves: one
     value, or values all equal, give an interval of zero width.
     """
     n = n.astype(float)

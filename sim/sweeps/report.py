@@ -7,7 +7,7 @@ overrides other than the seed; each of its complete jobs is one replication.
 Means, standard deviations and counts are computed in DuckDB over the store's
 views, so the driver holds only aggregated frames (a few rows per
 configuration and firm) whatever the number of jobs; intervals are Student t
-across seeds, as :func:`sim.studies.replicate.mean_ci` computes them. Paired
+across seeds, as :func:`sim.studies.replications.mean_ci` computes them. Paired
 differences compare two firms of the same job, hence on a common seed.
 Survival curves pool the spells of one configuration's seeds, counted in
 DuckDB by firm, segment, duration and outcome.

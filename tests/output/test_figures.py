@@ -1,7 +1,7 @@
 """Figures draw every firm on every panel from a result table."""
 
+from sim import run_model
 from sim.output.figures import PANELS, market_figure
-from sim.world.run import run_model
 
 
 def test_market_figure_has_a_line_per_firm_on_each_panel(small_config):
@@ -20,10 +20,11 @@ def test_in_a_notebook_figures_show_as_pictures_and_importing_prints_nothing():
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell("import sys\nsys.modules['ipywidgets'] = None  # as in a kernel without them"),
-        nbformat.v4.new_code_cell("from sim.config.compose import load_config\nfrom sim.world.run import run_model\n"
-                                  "from sim.output.figures import market_figure\nimport sim.apps.live, sim.studies.replicate, sim.studies.claims"),
-        nbformat.v4.new_code_cell("result = run_model(load_config(['market.customers=500', 'market.steps=6']))\n"
-                                  "market_figure(result.firms)"),
+        nbformat.v4.new_code_cell("import sim\n"
+                                  "loaded = sim.load_config, sim.run_model, sim.market_figure, sim.segment_table, "
+                                  "sim.replicate, sim.claims"),
+        nbformat.v4.new_code_cell("config = sim.load_config(['market.customers=500', 'market.steps=6'])\n"
+                                  "sim.market_figure(sim.run_model(config).firms)"),
     ]
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     assert notebook.cells[1].outputs == []

@@ -10,7 +10,7 @@ import pytest
 
 from sim.config.compose import load_config
 from sim.studies import claims
-from sim.studies.replicate import firm_rows, replicate
+from sim.studies.replications import firm_rows, replicate
 from sim.studies.stats import mean_ci, paired
 from sim.world.metrics import bass_cumulative
 from sim.world.run import run_model
