@@ -22,9 +22,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim import ConfigError
+from sim import ConfigError, extras
 from sim.output import write_table
-from sim.studies import futures, spaces
+from sim.studies import spaces
 
 
 def _money(value: float) -> str:
@@ -33,6 +33,8 @@ def _money(value: float) -> str:
 
 def report(space: spaces.FuturesSpace, sampled, outcomes) -> tuple[str, object, object]:
     """The printed report, the per-strategy table and the regret table."""
+    from sim.studies import futures  # the studies extra, checked in main
+
     regrets = futures.regret(outcomes, space.outcome)
     table = futures.strategy_table(regrets, space.outcome)
     winner = futures.winners(outcomes, space.outcome)
@@ -74,6 +76,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args()
+    try:
+        extras.require("sklearn", "ema_workbench")
+    except extras.MissingExtra as error:
+        print(f"futures: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    from sim.studies import futures
+
     try:
         if args.futures < 10:
             raise ConfigError(f"--futures: needs at least 10 futures to say what decides, got {args.futures}")

@@ -43,7 +43,8 @@ def test_a_cycle_closed_only_by_a_type_hint_is_refused(tree: Path) -> None:
     firms = tree / "sim" / "world" / "firms.py"
     firms.write_text(firms.read_text().replace(
         "from typing import Protocol\n",
-        "from typing import TYPE_CHECKING, Protocol\n\nif TYPE_CHECKING:\n    from sim.world.model import MarketModel\n"))
+        "from typing import TYPE_CHECKING, Protocol\n\n"
+        "if TYPE_CHECKING:\n    from sim.world.model import MarketModel\n"))
     done = _lint(tree)
     assert done.returncode == 1
     assert "No cycles are allowed in sim.world" in done.stdout and ".firms -> .model" in done.stdout

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import extras
 from sim.apps.errors import OneLineParser, describe_bad_input, fail
 from sim.config.compose import INSTALLED_CONFIGS, load_config
 from sim.config.schema import ConfigError
@@ -81,11 +82,13 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     """``market-sim-optimise``: search a firm's strategy dials for the most profit over common seeds (Optuna)."""
     program = "market-sim-optimise"
     try:  # optuna comes with the optional 'studies' extra; market-sim itself must not need it
-        import optuna
+        extras.require("optuna")
+    except extras.MissingExtra as error:
+        fail(str(error), program)
+    import optuna
 
-        from sim.studies import optimise, spaces
-    except ImportError as error:
-        fail(f"{error.name} is not installed; install the studies extra: pip install -e '.[studies]'", program)
+    from sim.studies import optimise, spaces
+
     parser = OneLineParser(
         prog=program,
         description="Search the strategy dials of one firm for the highest cumulative profit over common seeds "
@@ -276,3 +279,14 @@ def report_main(argv: Sequence[str] | None = None) -> None:
     except (store.StoreError, ValueError) as error:
         fail(str(error), program)
     print(f"report: {written} ({time.perf_counter() - started:.1f} s)")
+
+
+def dashboard_main(argv: Sequence[str] | None = None) -> None:
+    """``market-sim-dashboard [--host H] [--port P]``: the classroom dashboard, once its extra is known present."""
+    try:
+        extras.require("solara", "altair")
+    except extras.MissingExtra as error:
+        fail(str(error), "market-sim-dashboard")
+    from sim.apps import dashboard
+
+    dashboard.main(argv)

@@ -17,6 +17,7 @@ import yaml
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from sim import extras
 from sim.config.compose import load_config
 from sim.config.schema import ConfigError
 
@@ -91,6 +92,8 @@ def describe_bad_input(error: BaseException) -> str | None:
         if isinstance(item, MissingConfigException) and item.options:
             group = (item.missing_cfg_file or "").rsplit("/", 1)[0]
             wanted = (item.missing_cfg_file or "").rsplit("/", 1)[-1]
+            if group == "hydra/launcher" and wanted.startswith("ray"):
+                return f"{group}={wanted}: {extras.missing_message('hydra_plugins.hydra_ray_launcher')}"
             return f"{group}: unknown option {wanted!r}; allowed: {', '.join(sorted(item.options))}"
     for item in chain:
         if isinstance(item, OmegaConfBaseException):

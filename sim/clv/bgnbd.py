@@ -20,13 +20,14 @@ compared without pymc. tests/test_bgnbd.py checks that both agree to 1e-6.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.special import hyp2f1
+
+from sim import extras
 
 COLUMNS = ["customer_id", "frequency", "recency", "T"]
 
@@ -46,17 +47,13 @@ class BetaGeoFit:
     seconds: float  # wall time of the fit, model building and compiling included
 
 
-MISSING = 'the BG/NBD fit needs pymc-marketing: pip install -e ".[calibration]"'
-
-
 def require() -> None:
-    """Raise ImportError unless pymc-marketing is installed, without importing it (that takes seconds).
+    """Raise :class:`sim.extras.MissingExtra` unless pymc-marketing is installed, without importing it (seconds).
 
     A study calls this before its calibration, so a missing extra is said
     at once rather than after minutes of simulation.
     """
-    if importlib.util.find_spec("pymc_marketing") is None:
-        raise ImportError(MISSING)
+    extras.require("pymc_marketing")
 
 
 def fit(summary: pd.DataFrame, seed: int = 0) -> BetaGeoFit:
@@ -83,13 +80,12 @@ def fit(summary: pd.DataFrame, seed: int = 0) -> BetaGeoFit:
         The point estimates and the wall time of the fit.
 
     Raises:
-        ImportError: pymc-marketing is not installed.
+        MissingExtra: pymc-marketing is not installed.
     """
-    try:
-        import pytensor
-        from pymc_marketing.clv import BetaGeoModel
-    except ImportError as error:
-        raise ImportError(MISSING) from error
+    require()
+    import pytensor
+    from pymc_marketing.clv import BetaGeoModel
+
     start = time.perf_counter()
     model = BetaGeoModel()
     with pytensor.config.change_flags(mode="FAST_COMPILE"):

@@ -96,7 +96,7 @@ def expand_new_firms(overrides: Sequence[str]) -> list[str]:
 
     OmegaConf cannot assign a plain dict to a new entry of a dict of typed
     firms, so a firm written inline becomes the default starting profile
-    (``+firm@firms.NAME=focused``, ``conf/firm/``) plus one override per
+    (``+firm_profile@firms.NAME=focused``, ``conf/firm_profile/``) plus one override per
     field, each checked by the schema like any other value. Every other
     override passes through unchanged.
     """
@@ -112,7 +112,7 @@ def expand_new_firms(overrides: Sequence[str]) -> list[str]:
         if not override.is_add() or not isinstance(value, dict) or "." in name:
             expanded.append(text)
             continue
-        expanded.append(f"+firm@firms.{name}=focused")
+        expanded.append(f"+firm_profile@firms.{name}=focused")
         expanded += [f"firms.{name}.{key}={_override_value(item)}" for key, item in value.items()]
     return expanded
 

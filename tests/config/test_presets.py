@@ -35,7 +35,7 @@ def test_each_strategy_preset_can_run_every_firm(compose, strategy):
 
 @pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "firm").glob("*.yaml")))
 def test_a_firm_can_be_added_from_the_command_line(compose, preset):
-    config = compose(*TINY, f"+firm@firms.newcomer={preset}", "firms.newcomer.price=0.75")
+    config = compose(*TINY, f"+firm_profile@firms.newcomer={preset}", "firms.newcomer.price=0.75")
     assert config.firms["newcomer"].strategy == preset
     assert config.firms["newcomer"].price == 0.75
     result = run_model(config, seed=1)
@@ -44,7 +44,7 @@ def test_a_firm_can_be_added_from_the_command_line(compose, preset):
 
 def test_a_firm_written_inline_is_the_same_as_a_profile_plus_fields(compose):
     inline = compose(*TINY, "+firms.lowcost={strategy: low_cost, price: 0.75, offering: [0.3, 0.6, 0.3, 0.2]}")
-    profile = compose(*TINY, "+firm@firms.lowcost=focused", "firms.lowcost.strategy=low_cost",
+    profile = compose(*TINY, "+firm_profile@firms.lowcost=focused", "firms.lowcost.strategy=low_cost",
                       "firms.lowcost.price=0.75", "firms.lowcost.offering=[0.3,0.6,0.3,0.2]")
     assert inline == profile
     assert inline.firms["lowcost"].offering == [0.3, 0.6, 0.3, 0.2] and inline.firms["lowcost"].price == 0.75

@@ -115,5 +115,5 @@ def test_the_study_refuses_a_bad_space_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, "experiments/futures.py", "--space", "nosuch", "--out", str(tmp_path / "x")],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0 and "known spaces: default" in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "unknown futures space 'nosuch'; allowed: default" in done.stderr
     assert not (tmp_path / "x").exists()

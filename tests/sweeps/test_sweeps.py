@@ -143,8 +143,8 @@ def test_runs_started_together_never_share_a_folder(tmp_path):
 
 def test_replications_run_in_parallel_from_a_plain_script_without_a_main_guard(tmp_path):
     script = tmp_path / "plain.py"
-    script.write_text("from sim.config.compose import load_config\nfrom sim.studies.replications import replicate\n"
-                      "frame = replicate(load_config(['market.customers=300', 'market.steps=12']), range(4), "
+    script.write_text("import sim\n"
+                      "frame = sim.replicate(sim.load_config(['market.customers=300', 'market.steps=12']), range(4), "
                       "workers=2)\nprint(len(frame))\n")
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
