@@ -49,7 +49,7 @@ class Outcome:
 
 
 def money(value: float) -> str:
-    """Money in millions, as the README quotes it (``32.5 M``)."""
+    """Money in millions, as the README quotes it (``32.5 M``); below 0.1 M in thousands (``7.4 k``)."""
     return _shown(MONEY, value, "")
 
 
@@ -60,7 +60,9 @@ def money_change(value: float) -> str:
 
 def _shown(unit: str, value: float, sign: str) -> str:
     if unit == MONEY:
-        return f"{value / 1e6:{sign},.1f} M"
+        if abs(value) >= 1e5:
+            return f"{value / 1e6:{sign},.1f} M"
+        return f"{value / 1e3:{sign},.1f} k" if abs(value) >= 1e3 else f"{value:{sign},.0f}"
     if unit in (SHARE, RATE):
         return f"{value:{sign}.3f}"
     return f"{value:{sign}.1f}"
