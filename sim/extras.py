@@ -26,8 +26,8 @@ class MissingExtra(ImportError):
 
 
 def missing_message(module: str) -> str:
-    """One line: which extra brings ``module`` and the two ways to install it."""
-    extra = EXTRAS[module]
+    """One line: which extra brings ``module`` (or its top-level package) and the two ways to install it."""
+    extra = EXTRAS.get(module) or EXTRAS[module.split(".")[0]]
     return (f"{module.rsplit('.', 1)[-1]} is not installed: it comes with the '{extra}' extra "
             f"(make test installs every extra, or .venv/bin/pip install -c requirements.lock -e '.[{extra}]')")
 

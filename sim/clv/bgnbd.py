@@ -15,7 +15,7 @@ closed forms of equations 9 and 10 evaluated from the four point estimates:
 the library's own methods (``expected_purchases_new_customer``,
 ``expected_purchases``) need the fitted model object and its posterior
 dataset, whereas a :class:`BetaGeoFit` is four numbers that can be stored and
-compared without pymc. tests/test_bgnbd.py checks that both agree to 1e-6.
+compared without pymc. tests/clv/test_bgnbd.py checks that both agree to 1e-6.
 """
 
 from __future__ import annotations

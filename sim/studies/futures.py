@@ -24,7 +24,7 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 
 from sim.config.compose import load_config
 from sim.config.schema import SimConfig
-from sim.studies.replications import map_jobs, run_rows
+from sim.studies.replications import map_pairs, run_rows
 from sim.studies.spaces import FuturesSpace
 
 
@@ -65,9 +65,9 @@ def evaluate(space: FuturesSpace, futures: pd.DataFrame, workers: int = 1, extra
     every headline figure of our firm (the outcome among them).
     """
     configs = future_configs(space, futures, ["output.tenures=false", *extra])
-    jobs = [(config, seed + future) for (future, _), config in configs.items()]
+    pairs = [(config, seed + future) for (future, _), config in configs.items()]
     rows = []
-    for (future, strategy), batch in zip(configs, map_jobs(run_rows, jobs, workers), strict=True):
+    for (future, strategy), batch in zip(configs, map_pairs(run_rows, pairs, workers), strict=True):
         ours = next(row for row in batch if row["firm"] == space.firm)
         rows.append({"future": future, "strategy": strategy, **ours})
     return pd.DataFrame(rows)

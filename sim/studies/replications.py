@@ -41,16 +41,16 @@ def run_rows(config: SimConfig, seed: int) -> list[dict[str, Any]]:
     return firm_rows(run_model(config, seed=seed).summary)
 
 
-def map_jobs(task: Callable[[SimConfig, int], T], jobs: Sequence[tuple[SimConfig, int]], workers: int = 1) -> list[T]:
-    """``task(config, seed)`` for every ``(config, seed)`` job, in job order, on ``workers`` processes.
+def map_pairs(task: Callable[[SimConfig, int], T], pairs: Sequence[tuple[SimConfig, int]], workers: int = 1) -> list[T]:
+    """``task(config, seed)`` for every ``(config, seed)`` pair, in their order, on ``workers`` processes.
 
     The processes are joblib's (loky), the engine of Hydra's joblib launcher,
     so a plain script or a notebook needs no ``__main__`` guard and results
     do not depend on ``workers``.
     """
     if workers > 1:
-        return Parallel(n_jobs=workers, backend="loky")(delayed(task)(config, seed) for config, seed in jobs)
-    return [task(config, seed) for config, seed in jobs]
+        return Parallel(n_jobs=workers, backend="loky")(delayed(task)(config, seed) for config, seed in pairs)
+    return [task(config, seed) for config, seed in pairs]
 
 
 def map_runs(
@@ -59,7 +59,7 @@ def map_runs(
     """``task(config, seed)`` for every config and seed, keyed by the config's key, in config then seed order."""
     seeds = list(seeds)
     keys = [key for key in configs for _ in seeds]
-    results = map_jobs(task, [(config, seed) for config in configs.values() for seed in seeds], workers)
+    results = map_pairs(task, [(config, seed) for config in configs.values() for seed in seeds], workers)
     return list(zip(keys, results, strict=True))
 
 

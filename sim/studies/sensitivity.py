@@ -40,7 +40,7 @@ from SALib.sample import sobol as sobol_sample
 from sim.config.schema import ConfigError, SimConfig
 from sim.output import jobs
 from sim.output.files import write_table
-from sim.studies.replications import firm_rows, map_jobs, run_rows
+from sim.studies.replications import firm_rows, map_pairs, run_rows
 from sim.studies.robustness import parameters
 from sim.studies.spaces import checked_range
 from sim.world.outcomes import OUTCOMES
@@ -256,7 +256,7 @@ def evaluate(base: SimConfig, factors: Sequence[Factor], samples: np.ndarray, ou
     """
     if launcher is None:
         pairs = [(configure(base, factors, sample), seed) for sample in samples for seed in seeds]
-        results = map_jobs(run_rows, pairs, workers)
+        results = map_pairs(run_rows, pairs, workers)
     else:
         results = launcher.run(design_table(base, factors, samples), seeds, label)
     values = np.array([outcome.value(rows) for rows in results])

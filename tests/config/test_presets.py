@@ -12,7 +12,7 @@ TINY = ("market.customers=800", "market.steps=40")  # long enough for every scen
 OPTIONS = [
     f"{group.name}={option.stem}"
     for group in sorted(Path(CONFIG_DIR).iterdir())
-    if group.is_dir() and group.name not in ("strategy", "firm", *STUDY_SPACES)
+    if group.is_dir() and group.name not in ("strategy", "firm_profile", *STUDY_SPACES)
     for option in sorted(group.glob("*.yaml"))
 ]
 
@@ -33,7 +33,7 @@ def test_each_strategy_preset_can_run_every_firm(compose, strategy):
     assert set(result.firms["strategy"]) == {strategy}
 
 
-@pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "firm").glob("*.yaml")))
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (Path(CONFIG_DIR) / "firm_profile").glob("*.yaml")))
 def test_a_firm_can_be_added_from_the_command_line(compose, preset):
     config = compose(*TINY, f"+firm_profile@firms.newcomer={preset}", "firms.newcomer.price=0.75")
     assert config.firms["newcomer"].strategy == preset
