@@ -24,7 +24,7 @@ def test_every_exported_name_loads(package: str) -> None:
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
-    with pytest.raises(AttributeError, match="module 'sim.world' has no attribute 'nothing'"):
+    with pytest.raises(AttributeError, match=r"module 'sim\.world' has no attribute 'nothing'"):
         importlib.import_module("sim.world").nothing  # noqa: B018
 
 
