@@ -1,14 +1,14 @@
 """``make bench``: speed and memory of one run and of sweeps against the project's targets.
 
-Each run case runs in a fresh single-threaded process so its peak memory is
+Each workload runs in a fresh single-threaded process so its peak memory is
 its own: the default market (target under 2 s), 100,000 customers for 120
 steps (target under 8 s) and 1,000,000 simulated customers for 120 steps
 with the tenures table on (target under 45 s and under 1 GB; run once,
 ``--no-million`` skips it). Prints customer-steps per second, peak memory,
-memory per simulated customer and, for the largest case, where the time went
+memory per simulated customer and, for the largest workload, where the time went
 phase by phase (``phase_seconds`` of the run's summary).
 
-Sweep cases run ``market-sim -m`` on Hydra's joblib launcher as a user
+Sweep workloads run ``market-sim -m`` on Hydra's joblib launcher as a user
 would: a 90-run showdown of the default market on 2 workers (target under
 3 minutes), and the same 30-run sweep on 1 and on 2 workers (target: at
 least 1.7 times faster on 2; the fastest of ``--sweep-repeat`` each); then
@@ -44,7 +44,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 @dataclass(frozen=True)
 class Workload:
-    """One benchmark case: overrides and its targets."""
+    """One benchmark workload: overrides and its targets."""
 
     name: str
     overrides: tuple[str, ...]
@@ -61,7 +61,7 @@ MILLION = Workload("1,000,000 customers x 120 steps", ("market.customers=1000000
 
 @dataclass(frozen=True)
 class Measurement:
-    """One run of a case, in a fresh process."""
+    """One run of a workload, in a fresh process."""
 
     seconds: float
     customers: int
@@ -84,9 +84,9 @@ def _measure(overrides: tuple[str, ...]) -> Measurement:
                        result.summary["phase_seconds"])
 
 
-def _phase_profile(case: Workload, run: Measurement) -> None:
+def _phase_profile(workload: Workload, run: Measurement) -> None:
     """Print where a run's time went, largest phase first."""
-    print(f"\nwhere the time went, {case.name}:")
+    print(f"\nwhere the time went, {workload.name}:")
     for phase, seconds in sorted(run.phases.items(), key=lambda item: -item[1]):
         print(f"  {phase:22} {seconds:7.2f} s {100 * seconds / run.seconds:5.1f}%")
     rest = run.seconds - sum(run.phases.values())
@@ -106,10 +106,10 @@ def _sweep_seconds(runs: int, workers: int) -> float:
         return time.perf_counter() - started
 
 
-def sweep_cases(repeat: int) -> bool:
+def sweep_workloads(repeat: int) -> bool:
     """Time the showdown sweep and the speed-up from 1 to 2 workers; print them; whether both met their targets.
 
-    Like the run cases, each side of the speed-up counts its fastest of
+    Like the run workloads, each side of the speed-up counts its fastest of
     ``repeat`` sweeps, so another process waking up on a 2-core machine does
     not decide the ratio.
     """
@@ -165,7 +165,7 @@ def clone_sweep(source: Path, target: Path, count: int) -> Path:
     return Path(target)
 
 
-def report_cases() -> bool:
+def report_workloads() -> bool:
     """Time the report over 100 and 1,000 jobs; print them; whether it is fast enough and its memory flat."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "source"
@@ -183,7 +183,7 @@ def report_cases() -> bool:
     return fast and flat
 
 
-def dashboard_case(steps: int = 24) -> bool:
+def dashboard_workload(steps: int = 24) -> bool:
     """Time one dashboard step plus its redraw, in a fresh process; print median and slowest; whether fast enough."""
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         seconds = pool.submit(_dashboard_steps, steps).result()
@@ -210,38 +210,38 @@ def _dashboard_steps(steps: int) -> list[float]:
 
 
 def main() -> None:
-    """Run every case and print a table of results against targets."""
+    """Run every workload and print a table of results against targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per case; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per workload; the fastest counts")
     parser.add_argument("--no-million", action="store_true", help="skip 1,000,000 customers (about a minute)")
-    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweep cases (about 9 minutes)")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweep workloads (about 9 minutes)")
     parser.add_argument("--sweep-repeat", type=int, default=2,
                         help="sweeps per side of the speed-up; the fastest counts")
     args = parser.parse_args()
     for variable in THREAD_VARIABLES:
         os.environ[variable] = "1"
-    print(f"{'case':34} {'seconds':>8} {'target':>7} {'cust-steps/s':>13} {'peak MB':>8} {'target':>7} "
+    print(f"{'workload':34} {'seconds':>8} {'target':>7} {'cust-steps/s':>13} {'peak MB':>8} {'target':>7} "
           f"{'KB/cust':>8}  verdict")
     failed = False
     measured: list[tuple[Workload, Measurement]] = []
-    for case in WORKLOADS if args.no_million else (*WORKLOADS, MILLION):
+    for workload in WORKLOADS if args.no_million else (*WORKLOADS, MILLION):
         runs = []
-        for _ in range(1 if case is MILLION else args.repeat):
+        for _ in range(1 if workload is MILLION else args.repeat):
             with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-                runs.append(pool.submit(_measure, case.overrides).result())
+                runs.append(pool.submit(_measure, workload.overrides).result())
         fastest = min(runs, key=lambda run: run.seconds)
         peak_mb = max(run.peak_mb for run in runs)
-        ok = fastest.seconds < case.max_seconds and peak_mb < case.max_memory_mb
+        ok = fastest.seconds < workload.max_seconds and peak_mb < workload.max_memory_mb
         failed |= not ok
-        measured.append((case, fastest))
-        print(f"{case.name:34} {fastest.seconds:8.2f} {case.max_seconds:7.1f} "
+        measured.append((workload, fastest))
+        print(f"{workload.name:34} {fastest.seconds:8.2f} {workload.max_seconds:7.1f} "
               f"{fastest.customers * fastest.steps / fastest.seconds:13,.0f} {peak_mb:8.0f} "
-              f"{case.max_memory_mb:7.0f} {1024 * peak_mb / fastest.customers:8.2f}  {'ok' if ok else 'MISSED'}")
+              f"{workload.max_memory_mb:7.0f} {1024 * peak_mb / fastest.customers:8.2f}  {'ok' if ok else 'MISSED'}")
     _phase_profile(*measured[-1])
     if not args.no_sweeps:
-        failed |= not sweep_cases(args.sweep_repeat)
-        failed |= not report_cases()
-    failed |= not dashboard_case()
+        failed |= not sweep_workloads(args.sweep_repeat)
+        failed |= not report_workloads()
+    failed |= not dashboard_workload()
     sys.exit(1 if failed else 0)
 
 

@@ -3,7 +3,7 @@
 ``SWEEP_DIR/results.duckdb`` holds two small tables, ``runs`` (one row per
 job: its number, every swept override as its own column, seed, status, error
 and times) and ``outcomes`` (the headline figures of each complete job and
-firm, defined as in ``summary.json``), and views that read the complete jobs'
+firm, read from its ``summary.json``), and views that read the complete jobs'
 Parquet files where they lie: ``firms``, ``segments`` and ``tenures``, each
 row tagged with its ``job``. The tables of results are not copied, so the
 store stays small and a query touches only the columns it names;
@@ -28,6 +28,7 @@ import yaml
 
 from sim.output import jobs
 from sim.output.files import TABLES
+from sim.world.outcomes import OUTCOMES
 
 DATABASE = "results.duckdb"
 DEFAULT_STEPS_PER_YEAR = 12
@@ -158,47 +159,6 @@ def _columns_differ(paths: list[Path], representatives: set[Path]) -> bool:
     return any(not schema.equals(schemas[0]) for schema in schemas[1:])
 
 
-def _finite(column: str) -> str:
-    """SQL for a column with NaN read as NULL, so averages skip undefined figures as pandas does."""
-    return f"CASE WHEN NOT isnan({column}) THEN {column} END"
-
-
-# The headline figures of sim/world/run.py `_firm_summary`, per job and firm: last-step values; retention from the
-# segment table's losses over customers at risk, compounded over a year; NPS over the steps the firm traded
-# (and the first step), and over the steps every firm traded.
-OUTCOMES_QUERY = f"""
-WITH firms AS ({{firms}}), segments AS ({{segments}}), bounds AS (
-    SELECT job, min(step) AS first_step, max(step) AS last_step FROM firms GROUP BY job
-), common AS (
-    SELECT job, step, bool_and(alive) AS all_trade FROM firms GROUP BY job, step
-), retention AS (
-    SELECT job, firm, CASE WHEN sum(at_risk) > 0 THEN 1 - sum(lost) / sum(at_risk) END AS mean_retention
-    FROM segments GROUP BY job, firm
-), per_firm AS (
-    SELECT f.job, f.firm,
-        arg_max(f.cumulative_profit, f.step) AS cumulative_profit,
-        sum(f.profit) FILTER (WHERE f.step <= r.steps_per_year) AS first_year_profit,
-        arg_max(f.share, f.step) AS final_share,
-        avg({_finite("f.nps")}) FILTER (WHERE f.alive OR f.step = b.first_step) AS mean_nps,
-        avg({_finite("f.nps")}) FILTER (WHERE c.all_trade OR f.step = b.first_step) AS common_nps,
-        arg_max(f.customer_equity, f.step) AS final_customer_equity,
-        arg_max(f.alive, f.step) AS alive,
-        any_value(r.steps_per_year) AS steps_per_year
-    FROM firms f
-    JOIN bounds b USING (job)
-    JOIN common c USING (job, step)
-    JOIN runs r USING (job)
-    GROUP BY f.job, f.firm
-)
-SELECT p.job, p.firm, p.cumulative_profit, coalesce(p.first_year_profit, 0) AS first_year_profit, p.final_share,
-    t.mean_retention, power(t.mean_retention, p.steps_per_year) AS annual_retention, p.mean_nps, p.common_nps,
-    p.final_customer_equity, p.alive
-FROM per_firm p LEFT JOIN retention t USING (job, firm)
-"""
-# Jobs read at a time when the outcomes table is built: bounds the memory of one read whatever the sweep's size.
-BATCH = 200
-
-
 @dataclass(frozen=True)
 class Plan:
     """What a store of a sweep will hold, read from the job directories before anything is written."""
@@ -225,13 +185,25 @@ def plan(sweep: Path) -> Plan:
     return Plan(sweep, states, runs, swept)
 
 
+def _outcomes(complete: pd.DataFrame) -> pd.DataFrame:
+    """One row per complete job and firm: the headline outcomes of its ``summary.json`` (undefined ones null)."""
+    rows = []
+    for job, directory in zip(complete["job"], complete["directory"], strict=True):
+        summary = json.loads((Path(directory) / "summary.json").read_text())
+        rows += [{"job": job, "firm": firm["firm"], **{name: firm[name] for name in OUTCOMES}, "alive": firm["alive"]}
+                 for firm in summary["firms"]]
+    return pd.DataFrame(rows).astype({name: "Float64" for name in OUTCOMES} | {"alive": "boolean"})
+
+
 def write(planned: Plan) -> Store:
     """Create or update ``SWEEP_DIR/results.duckdb``: ``runs`` lists every job, the rest covers complete jobs only.
 
-    The views read the Parquet files in place; ``outcomes`` is a table,
-    computed here ``BATCH`` jobs at a time, so that a report (or a
-    researcher) aggregating it does not open every job's files again. Tables
-    and views of other names that a researcher added are kept.
+    The views read the Parquet files in place; ``outcomes`` is a table of
+    every complete job's headline figures, read from its ``summary.json``
+    (computed by the run itself, :func:`sim.world.outcomes.firm_outcomes`,
+    so a figure has one definition), so that a report (or a researcher)
+    aggregating it does not open every job's files again. Tables and views
+    of other names that a researcher added are kept.
     """
     complete = planned.runs[planned.runs["status"] == "complete"]
     directories = [Path(directory) for directory in complete["directory"]]
@@ -254,13 +226,9 @@ def write(planned: Plan) -> Store:
                 connection.execute(f"CREATE OR REPLACE VIEW {name} AS {_read(paths, union[name])}")
             else:
                 connection.execute(f"DROP VIEW IF EXISTS {name}")
-        by_job = {path.parent: path for path in files["segments"]}
-        for start in range(0, len(files["firms"]), BATCH):
-            batch = [path for path in files["firms"][start:start + BATCH] if path.parent in by_job]
-            query = OUTCOMES_QUERY.format(firms=_read(batch, union["firms"]),
-                                          segments=_read([by_job[path.parent] for path in batch], union["segments"]))
-            connection.execute(f"CREATE OR REPLACE TABLE outcomes AS {query}" if start == 0
-                               else f"INSERT INTO outcomes {query}")
+        connection.register("outcomes_frame", _outcomes(complete))
+        connection.execute("CREATE OR REPLACE TABLE outcomes AS SELECT * FROM outcomes_frame ORDER BY job")
+        connection.unregister("outcomes_frame")
         connection.execute("COMMIT")
     statuses = [state.status for state in planned.states]
     return Store(path, planned.swept, statuses.count("complete"), statuses.count("failed"), statuses.count("pending"))
