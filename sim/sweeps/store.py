@@ -33,6 +33,9 @@ from sim.world.outcomes import OUTCOMES
 DATABASE = "results.duckdb"
 DEFAULT_STEPS_PER_YEAR = 12
 
+# Jobs whose files are read at a time (the report's survival counts): bounds the memory of one read whatever the
+# sweep's size.
+BATCH = 200
 # Text columns may hold only nulls (no job failed), which would otherwise give them DuckDB's NULL type.
 TEXT_COLUMNS = ("status", "error", "started", "finished", "git_commit")
 
