@@ -305,7 +305,7 @@ INFORMATION_SOURCES = ("wants", "needs", "all")
 AUDIENCES = ("customers", "target", "market")
 TARGETING = ("none", "clv")
 SERVICE_POLICIES = ("fixed", "value", "max")
-PRICING_POLICIES = ("promotional", "value", "never_raise")
+PRICING_POLICIES = ("promotional", "value", "never_raise", "profit")
 
 
 @dataclass
@@ -327,7 +327,10 @@ class StrategyConfig:
     market's price, so precision is bought, whatever the resolution.
     ``target_segment`` names the segment a targeting firm plans around (a
     decision taken for it, as in Best Buy's redesign); empty, it ranks
-    segments by estimated CLV.
+    segments by estimated CLV. ``pricing_policy``: list price with
+    promotions when losing ground, price to value against the best rival,
+    never raise, or ``profit``: the best response to the logit demand the firm
+    estimates from its own price tests and sales (docked in ODD 8.11).
     """
 
     information: str = "wants"

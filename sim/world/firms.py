@@ -84,6 +84,7 @@ class Firm(mesa.Agent):
         self.target = NO_TARGET
         self.ideal: np.ndarray | None = None
         self.readings = np.empty((0, len(offering)))
+        self.demand: list[tuple[np.ndarray, float]] = []  # (every firm's price, log own share) at each review
         self.ideal_step = 0
         self.ideal_trend: np.ndarray | None = None
         self.last_share = float("nan")
@@ -187,6 +188,22 @@ class Firm(mesa.Agent):
         if strategy.targeting != "clv":
             self.target = NO_TARGET
 
+    def _seek_profit(self, offers: Offers, share: float) -> None:
+        """Move toward the best response to the demand the firm estimates from its own sales, then test a price.
+
+        The test (a random change of ``PRICE_TEST`` of the price, from the
+        firm's own stream) is what lets it see how its demand responds; it
+        never prices below unit cost.
+        """
+        if share > 0:
+            self.demand = [*self.demand[1 - strategies.DEMAND_MEMORY:], (offers.price.copy(), float(np.log(share)))]
+        prices = np.array([entry[0] for entry in self.demand]).reshape(len(self.demand), len(offers.price))
+        slope = strategies.demand_semi_elasticity(self.code, prices, np.array([entry[1] for entry in self.demand]))
+        if slope is not None:
+            target = strategies.profit_price(self.unit_cost, slope)
+            self.price += self.strategy.adjust_rate * (target - self.price)
+        self.price = max(self.price * (1.0 + strategies.PRICE_TEST * self.research.standard_normal()), self.unit_cost)
+
     def customer_equity(self) -> float:
         """Sum of current customers' CLVs from own margin and retention by segment."""
         market = self.model.config.market
@@ -231,7 +248,7 @@ class Firm(mesa.Agent):
         self.service += self.strategy.adjust_rate * (wanted_service - self.service)
         losing = strategies.losing_ground(
             share, self.last_share, nps, self.last_nps, self.strategy.reaction_threshold)
-        self._set_price(losing, price_sensitivity, service_sensitivity, offers)
+        self._set_price(losing, price_sensitivity, service_sensitivity, offers, share)
         boost = self.strategy.acquisition_boost if losing else 0.0
         self.marketing = self.strategy.acquisition_budget * (1.0 + boost)
         self.last_share, self.last_nps = share, nps
@@ -295,10 +312,12 @@ class Firm(mesa.Agent):
         self.offering = proposed
 
     def _set_price(self, losing: bool, price_sensitivity: float, service_sensitivity: float,
-                   offers: Offers) -> None:
+                   offers: Offers, share: float) -> None:
         policy = self.strategy.pricing_policy
         rivals = np.flatnonzero(offers.alive & (np.arange(len(offers.alive)) != self.code))
-        if policy == "promotional":
+        if policy == "profit":
+            self._seek_profit(offers, share)
+        elif policy == "promotional":
             self.price = strategies.promotional_price(self.list_price, self.strategy.promotion_depth, losing)
         elif policy == "never_raise":
             lowest = float(offers.price[rivals].min()) if rivals.size else self.price

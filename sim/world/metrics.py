@@ -1,4 +1,4 @@
-"""Customer metrics as pure functions of arrays: NPS, retention, CLV, customer equity.
+"""Customer metrics as pure functions of arrays: NPS, retention, CLV, customer equity, and the theory models dock to.
 
 Each function takes plain numbers or numpy arrays and returns numbers, so the
 same definitions serve the model, the result tables and the tests.
@@ -73,3 +73,36 @@ def bass_cumulative(t: np.ndarray | float, p: float, q: float) -> np.ndarray | f
     """Bass model cumulative adoption F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})."""
     decay = np.exp(-(p + q) * np.asarray(t, dtype=float))
     return (1.0 - decay) / (1.0 + (q / p) * decay)
+
+
+def logit_shares(utilities: np.ndarray, outside_utility: float) -> np.ndarray:
+    """Multinomial-logit choice shares (f,) of firms with mean ``utilities`` beside an outside option."""
+    weights = np.exp(np.asarray(utilities, dtype=float) - outside_utility)
+    return weights / (1.0 + weights.sum())
+
+
+def logit_nash_prices(
+    price_sensitivity: float, costs: np.ndarray, qualities: np.ndarray, outside_utility: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bertrand-Nash prices and shares of single-product firms facing logit demand with an outside option.
+
+    A customer's utility of firm ``j`` is ``qualities[j] - price_sensitivity *
+    price[j]`` plus a Gumbel taste shock; buying nothing is worth
+    ``outside_utility``. Each firm's first-order condition is the markup rule
+    ``p_j - c_j = 1 / (alpha (1 - s_j))`` (Anderson, de Palma & Thisse 1992);
+    the fixed point is solved numerically, as asymmetric costs or qualities
+    have no closed form. One firm gives the monopoly price.
+    """
+    from scipy.optimize import root  # scipy loads only for the docking reference
+
+    costs, qualities = np.asarray(costs, dtype=float), np.asarray(qualities, dtype=float)
+
+    def markup_gap(prices: np.ndarray) -> np.ndarray:
+        shares = logit_shares(qualities - price_sensitivity * prices, outside_utility)
+        return prices - costs - 1.0 / (price_sensitivity * (1.0 - shares))
+
+    solved = root(markup_gap, costs + 1.0 / price_sensitivity, tol=1e-13)
+    if not solved.success:
+        raise ArithmeticError(f"no logit-Nash equilibrium found: {solved.message}")
+    prices = solved.x
+    return prices, logit_shares(qualities - price_sensitivity * prices, outside_utility)

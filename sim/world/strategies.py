@@ -232,6 +232,54 @@ def promotional_price(list_price: float, depth: float, losing: bool) -> float:
     return list_price * (1.0 - depth) if losing else list_price
 
 
+#: Reviews of (prices, share) a profit-seeking firm fits its demand to: about three years of monthly reviews.
+DEMAND_MEMORY = 36
+#: The fewest reviews it fits a demand curve to.
+MIN_OBSERVATIONS = 8
+#: Spread of its deliberate price tests, as a share of its price: the variation it learns its demand from.
+PRICE_TEST = 0.03
+
+
+def demand_semi_elasticity(own: int, prices: np.ndarray, log_shares: np.ndarray) -> float | None:
+    """A firm's estimate of d ln(own share) / d(own price), rivals' prices held fixed, from its own history.
+
+    ``prices`` (n, f) are every firm's public prices at the firm's last ``n``
+    reviews and ``log_shares`` (n,) the log of its share of the market then
+    (its own books). Ordinary least squares of the log share on its own and
+    its rivals' prices (those that varied), so a rival moving at the same time
+    is not mistaken for the response to its own price. ``None`` while the data
+    cannot tell a falling demand apart from noise (fewer than
+    ``MIN_OBSERVATIONS`` reviews, or a slope not two standard errors below
+    zero): the firm then acts on no estimate.
+    """
+    if len(log_shares) < MIN_OBSERVATIONS:
+        return None
+    varying = prices.std(axis=0) > 0
+    if not varying[own]:
+        return None
+    columns = [own, *(j for j in np.flatnonzero(varying) if j != own)]
+    design = np.column_stack([prices[:, columns], np.ones(len(log_shares))])
+    coefficients, _, rank, _ = np.linalg.lstsq(design, log_shares, rcond=None)
+    degrees = len(log_shares) - design.shape[1]
+    if rank < design.shape[1] or degrees < 1:
+        return None
+    residual = log_shares - design @ coefficients
+    covariance = residual @ residual / degrees * np.linalg.inv(design.T @ design)
+    slope, error = float(coefficients[0]), float(np.sqrt(covariance[0, 0]))
+    return slope if slope + 2.0 * error < 0.0 else None
+
+
+def profit_price(unit_cost: float, semi_elasticity: float) -> float:
+    """The best response to logit demand: a markup over unit cost of ``1 / |d ln s / d p|``.
+
+    For one firm's multinomial-logit demand ``d ln s / d p = -alpha (1 - s)``,
+    so this is the Bertrand-Nash first-order condition
+    ``p - c = 1 / (alpha (1 - s))`` (:func:`sim.world.metrics.logit_nash_prices`)
+    with the firm's own estimate in place of the truth.
+    """
+    return unit_cost - 1.0 / semi_elasticity
+
+
 def never_raise_price(current: float, lowest_rival: float, floor: float, losing: bool) -> float:
     """Match the cheapest rival when losing, never go up, never sell below ``floor``."""
     if not losing:

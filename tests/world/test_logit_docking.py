@@ -1,0 +1,59 @@
+"""Docking to the logit price equilibrium (ODD 8.11), as the Bass test docks word of mouth.
+
+In the reduced market of ``scenario=logit_docking`` demand is a multinomial
+logit with an outside option, so the Bertrand-Nash prices are known; firms
+pricing for profit from the demand they estimate must settle there.
+"""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+
+import sim
+from sim.world.metrics import logit_nash_prices, logit_shares
+
+SEEDS = range(8)
+BURN_IN = 60  # months before the prices are judged
+MARKETS = {
+    "monopoly": ["firms=monopoly"],
+    "symmetric duopoly": ["firms=duopoly"],
+    "asymmetric triopoly": ["firms=default", "firms.focused.unit_cost=0.4", "firms.obsessed.unit_cost=0.6"],
+}
+
+
+def test_the_reference_meets_every_firms_first_order_condition():
+    alpha, costs, qualities = 2.0, np.array([0.4, 0.5, 0.7]), np.array([2.0, 2.3, 2.1])
+    prices, shares = logit_nash_prices(alpha, costs, qualities, -1.0)
+    assert shares == pytest.approx(logit_shares(qualities - alpha * prices, -1.0), rel=1e-12)
+    assert prices - costs == pytest.approx(1.0 / (alpha * (1.0 - shares)), rel=1e-9)
+
+
+def test_the_reference_monopoly_price_maximises_profit():
+    alpha, cost, quality = 2.0, 0.575, 2.25
+    (price,), _ = logit_nash_prices(alpha, np.array([cost]), np.array([quality]), -1.0)
+    best = minimize_scalar(lambda p: -(p - cost) * logit_shares(np.array([quality - alpha * p]), -1.0)[0],
+                           bounds=(cost, 5.0), method="bounded", options={"xatol": 1e-10})
+    assert price == pytest.approx(best.x, rel=1e-6)
+
+
+def _equilibrium(config: sim.SimConfig) -> dict[str, float]:
+    """The Bertrand-Nash price of every firm of a docking market, from its costs, service and the segment."""
+    segment = config.segments["everyone"]
+    names = list(config.firms)
+    service = np.array([config.firms[name].service for name in names])
+    costs = np.array([config.firms[name].unit_cost for name in names]) + config.market.costs.service_cost * service**2
+    qualities = segment.price_sensitivity + segment.service_sensitivity * service
+    prices, _ = logit_nash_prices(segment.price_sensitivity, costs, qualities, config.market.behaviour.outside_utility)
+    return dict(zip(names, prices, strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("market", MARKETS)
+def test_profit_seeking_firms_settle_at_the_logit_nash_prices(market):
+    config = sim.load_config(["scenario=logit_docking", *MARKETS[market]])
+    expected = _equilibrium(config)
+    settled = [run[run["step"] > BURN_IN].groupby("firm", observed=True)["price"].mean()
+               for run in (sim.run_model(config, seed=seed).firms for seed in SEEDS)]
+    mean = sum(settled) / len(settled)
+    for firm, price in expected.items():
+        assert mean[firm] == pytest.approx(price, rel=0.02), (firm, mean[firm], price)
