@@ -36,7 +36,8 @@ from sim.world.results import RunResult
 log = logging.getLogger(__name__)
 
 #: The outcomes of the table printed after a run (headings and formats from :data:`sim.world.outcomes.OUTCOMES`)
-TABLE_OUTCOMES = ("cumulative_profit", "final_share", "annual_retention", "mean_nps", "common_nps")
+TABLE_OUTCOMES = ("cumulative_profit", "final_share", "annual_retention", "mean_nps", "common_nps", "mean_price",
+                  "final_price")
 
 register_configs()
 
@@ -89,12 +90,15 @@ class ValidateOnStart(Callback):
 
 
 def summary_table(result: RunResult) -> str:
-    """The per-firm headline table printed at the end of a run."""
+    """The per-firm headline table printed at the end of a run, and the share of the market buying from nobody."""
     columns = ["firm", "strategy", *TABLE_OUTCOMES, "main_target_segment"]
     frame = pd.DataFrame(result.summary["firms"])[columns]
     formatters = {name: OUTCOMES[name].show for name in TABLE_OUTCOMES}
     headers = ["firm", "strategy", *(OUTCOMES[name].heading for name in TABLE_OUTCOMES), "target"]
-    return frame.to_string(index=False, formatters=formatters, header=headers)
+    nobody = result.summary["firms"][0]["no_firm_share"]
+    return (frame.to_string(index=False, formatters=formatters, header=headers)
+            + f"\nbuying from nobody at the end: {nobody:.1%} of {result.summary['total_customers']:,} potential "
+              "customers")
 
 
 def execute(config: SimConfig, directory: Path, progress: bool = False) -> RunResult:

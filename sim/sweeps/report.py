@@ -34,7 +34,8 @@ from sim.world.outcomes import OUTCOMES
 
 #: The outcomes the report gives for each firm, named as :data:`sim.world.outcomes.OUTCOMES` names them.
 HEADLINES = {name: OUTCOMES[name].label for name in
-             ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "final_share")}
+             ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "final_share", "mean_price",
+              "no_firm_share")}
 HEATMAP_OUTCOME = "cumulative_profit"
 
 

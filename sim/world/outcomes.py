@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.world.metrics import retention_rate
 
-MONEY, SHARE, RATE, POINTS = "money", "share", "rate", "points"
+MONEY, PRICE, SHARE, RATE, POINTS = "money", "price", "share", "rate", "points"
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,9 @@ class Outcome:
         name: the field's name in the summary, the run table and the store.
         label: how sentences and tables name it.
         heading: a short column heading for a printed table.
-        unit: ``money`` (real units), ``share`` (0-1 of the market), ``rate``
-            (0-1 per period) or ``points`` (NPS -100..100, satisfaction 0-1).
+        unit: ``money`` (real units), ``price`` (per unit of customer spend),
+            ``share`` (0-1 of the market), ``rate`` (0-1 per period) or
+            ``points`` (NPS -100..100, satisfaction 0-1).
         window: the months it is judged over.
     """
 
@@ -63,7 +64,7 @@ def _shown(unit: str, value: float, sign: str) -> str:
         if abs(value) >= 1e5:
             return f"{value / 1e6:{sign},.1f} M"
         return f"{value / 1e3:{sign},.1f} k" if abs(value) >= 1e3 else f"{value:{sign},.0f}"
-    if unit in (SHARE, RATE):
+    if unit in (PRICE, SHARE, RATE):
         return f"{value:{sign}.3f}"
     return f"{value:{sign}.1f}"
 
@@ -81,6 +82,9 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (
     Outcome("common_satisfaction", "satisfaction (months all firms trade)", "satisf. all trade", POINTS,
             "months all firms trade"),
     Outcome("final_customer_equity", "final customer equity", "customer equity", MONEY, "final month"),
+    Outcome("mean_price", "mean price", "mean price", PRICE, "months the firm trades"),
+    Outcome("final_price", "final price", "final price", PRICE, "last month the firm trades"),
+    Outcome("no_firm_share", "share buying from nobody", "no firm", SHARE, "final month"),
 )}
 
 
@@ -90,10 +94,13 @@ def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
     NPS and satisfaction are given over each firm's own trading months and,
     for comparisons between firms, over the months every firm traded (the
     common window), so a firm that exits early is not judged on other months.
+    ``no_firm_share`` is the market's, the same in every firm's row: beside a
+    firm's profit it shows whether a gain came from emptying the market.
     """
     rows = []
     final = firms[firms["step"] == firms["step"].max()].set_index("firm")
     all_trading = firms.groupby("step")["alive"].transform("all") | (firms["step"] == firms["step"].min())
+    no_firm_share = float(1.0 - final.loc[final["alive"], "share"].sum())
     for name, history in firms.groupby("firm", observed=True, sort=False):
         trading = history[history["alive"] | (history["step"] == history["step"].min())]
         common = history[all_trading.loc[history.index]]
@@ -117,6 +124,9 @@ def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
             "common_satisfaction": float(common["satisfaction"].mean()),
             "common_months": len(common),
             "final_customer_equity": float(final.loc[name, "customer_equity"]),
+            "mean_price": float(trading["price"].mean()),
+            "final_price": float(trading["price"].iloc[-1]),
+            "no_firm_share": no_firm_share,
             "alive": bool(final.loc[name, "alive"]),
             "main_target_segment": str(targets.mode().iloc[0]) if len(targets) else "",
             "segment_retention": {
