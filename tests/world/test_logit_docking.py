@@ -11,6 +11,7 @@ from scipy.optimize import minimize_scalar
 
 import sim
 from sim.world.metrics import logit_nash_prices, logit_shares
+from sim.world.offers import value
 
 SEEDS = range(8)
 BURN_IN = 60  # months before the prices are judged
@@ -57,3 +58,37 @@ def test_profit_seeking_firms_settle_at_the_logit_nash_prices(market):
     mean = sum(settled) / len(settled)
     for firm, price in expected.items():
         assert mean[firm] == pytest.approx(price, rel=0.02), (firm, mean[firm], price)
+
+
+
+def _monopoly_price(model: sim.MarketModel, firm) -> float:
+    """The price that maximises ``firm``'s profit from the segment it serves most, were it alone with buying nothing."""
+    population, offers = model.population, model.offers()
+    segment = np.bincount(population.segment[population.firm == firm.code]).argmax()
+    customers = np.flatnonzero(population.segment == segment)
+    alpha = population.price_sensitivity[customers]
+    worth = value(population, offers, model.config, customers)[:, firm.code] + alpha * (firm.price - 1.0)
+    outside = model.config.market.behaviour.outside_utility
+
+    def loss(price: float) -> float:
+        weight = np.exp(worth - alpha * (price - 1.0) - outside)
+        return -(price - firm.unit_cost) * float(np.mean(weight / (1.0 + weight)))
+
+    return float(minimize_scalar(loss, bounds=(firm.unit_cost, 50.0), method="bounded").x)
+
+
+@pytest.mark.parametrize("scenario", ["default", "best_buy"])
+def test_value_pricing_never_settles_above_the_monopoly_price(scenario):
+    """Buying nothing is among a value-pricing firm's alternatives, so rivals cannot ratchet it past a monopolist.
+
+    Two value-pricing firms that each find their own audience likes them
+    better would otherwise price against each other without end (``best_buy``
+    reached 7.3 and 7.5 by month 120 before buying nothing was an alternative).
+    """
+    for seed in range(2):
+        model = sim.MarketModel(sim.load_config([] if scenario == "default" else [f"scenario={scenario}"]), seed=seed)
+        while model.running:
+            model.step()
+        for firm in model.firms:
+            if firm.alive and firm.strategy.pricing_policy == "value":
+                assert firm.price <= _monopoly_price(model, firm), (firm.name, firm.price)
