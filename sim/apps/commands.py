@@ -167,6 +167,7 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_table(optimise.trials_table(outcome.study, search.space), out / "trials.parquet")
     write_table(outcome.check, out / "check.parquet")
+    write_table(outcome.market, out / "market.parquet")
     (out / "best_strategy.yaml").write_text(optimise.strategy_yaml(outcome))
     (out / "report.md").write_text(text)
     if saved is not None:

@@ -45,6 +45,10 @@ from sim.world.outcomes import money, money_change
 STRATEGY_DIR = CONFIG_DIR / "strategy"
 OBJECTIVES = ("mean", "quantile")
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+#: What the report shows of the whole market beside the firm's profit.
+MARKET_VIEW = ("cumulative_profit", "mean_price", "final_price", "no_firm_share")
+#: A rise of the share buying from nobody (points of the market) above which the report warns.
+SHRINK_WARNING = 0.05
 BATCH = 5  # trials proposed together and run in one pool of workers (see run_search)
 
 
@@ -266,7 +270,10 @@ class SearchResult:
 
     ``check`` has one row per seed: ``seeds`` (``search`` or ``fresh``),
     the firm's cumulative profit under the ``preset`` and the ``best``
-    dials, and their ``difference``.
+    dials, and their ``difference``. ``market`` has one row per ``config``
+    (``preset``, ``best``) and firm: mean over the fresh seeds of its
+    cumulative profit, mean and final price, and the share of the market
+    buying from nobody, so a win bought by emptying the market shows.
     """
 
     search: Search
@@ -274,6 +281,7 @@ class SearchResult:
     preset: StrategyConfig
     best: StrategyConfig
     check: pd.DataFrame
+    market: pd.DataFrame
     sampler_seed: int
     batch: int
     months: int
@@ -320,9 +328,11 @@ def optimise(
         "best": profits["best"],
         "difference": profits["best"] - profits["preset"],
     })
+    fresh = frame[frame["seed"] >= search.seeds]
+    market = fresh.groupby(["config", "firm"], sort=False)[list(MARKET_VIEW)].mean().reset_index()
     current = preset(config, search.firm)
     return SearchResult(search=search, study=study, preset=current, best=replace(current, **dials), check=check,
-                   sampler_seed=sampler_seed, batch=batch, months=config.market.steps)
+                        market=market, sampler_seed=sampler_seed, batch=batch, months=config.market.steps)
 
 
 def _interval(interval: Interval, sign: bool = False) -> str:
@@ -404,7 +414,27 @@ def report(outcome: SearchResult) -> str:
         f"The search-seed figures are biased upwards: the best of {complete} trials was chosen on those seeds. "
         f"Quote the fresh-seed difference.",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *_market_lines(outcome)]) + "\n"
+
+
+def _market_lines(outcome: SearchResult) -> list[str]:
+    """Every firm's profit and prices and the share buying from nobody, preset against best, and a warning."""
+    market = outcome.market.set_index(["config", "firm"])
+    lines = ["The whole market with the preset and with the best dials (means over the fresh seeds):", "",
+             "| firm | profit, preset -> best | mean price | final price |", "|---|---|---|---|"]
+    for firm in market.loc["preset"].index:
+        before, after = market.loc[("preset", firm)], market.loc[("best", firm)]
+        lines.append(f"| {firm} | {money(before['cumulative_profit'])} -> {money(after['cumulative_profit'])} | "
+                     f"{before['mean_price']:.2f} -> {after['mean_price']:.2f} | "
+                     f"{before['final_price']:.2f} -> {after['final_price']:.2f} |")
+    nobody_before = float(market.loc["preset", "no_firm_share"].iloc[0])
+    nobody_after = float(market.loc["best", "no_firm_share"].iloc[0])
+    lines += ["", f"Buying from nobody at the end: {nobody_before:.1%} of the market with the preset, "
+                  f"{nobody_after:.1%} with the best dials."]
+    if nobody_after - nobody_before > SHRINK_WARNING:
+        lines.append(f"Warning: the best dials shrink the market by {nobody_after - nobody_before:.1%} of its "
+                     f"customers; read the profit with the prices above, not alone.")
+    return lines
 
 
 def strategy_yaml(outcome: SearchResult, name: str | None = None) -> str:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -266,3 +267,20 @@ def test_the_command_writes_trials_best_strategy_and_report(tmp_path):
     assert strategy.reaction_threshold == best["reaction_threshold"]
     assert (out / "report.md").read_text() in done.stdout
     assert len(pd.read_parquet(out / "check.parquet")) == 4
+    market = pd.read_parquet(out / "market.parquet")
+    assert set(market["config"]) == {"preset", "best"} and set(market["firm"]) == set(load_config(list(TINY)).firms)
+    nobody = market.groupby("config")["no_firm_share"].agg(["min", "max"])
+    assert (nobody["min"] == nobody["max"]).all()  # the market's figure, the same for every firm of a config
+    assert "Buying from nobody at the end:" in done.stdout
+
+
+def test_the_report_warns_when_the_best_dials_empty_the_market():
+    market = pd.DataFrame({"config": ["preset", "best"], "firm": ["focused", "focused"],
+                           "cumulative_profit": [1e6, 2e6], "mean_price": [1.0, 4.0], "final_price": [1.0, 6.0],
+                           "no_firm_share": [0.15, 0.70]})
+    outcome = SimpleNamespace(market=market)
+    lines = optimise._market_lines(outcome)
+    assert "| focused | 1.0 M -> 2.0 M | 1.00 -> 4.00 | 1.00 -> 6.00 |" in lines
+    assert any(line.startswith("Warning: the best dials shrink the market by 55.0%") for line in lines)
+    outcome.market = market.assign(no_firm_share=[0.15, 0.17])
+    assert not any(line.startswith("Warning") for line in optimise._market_lines(outcome))
