@@ -336,7 +336,7 @@ class Firm(mesa.Agent):
             net = [u - price_sensitivity * (price - 1.0) for u, price in zip(utilities, prices, strict=True)]
             best = int(np.argmax(net))
             wanted = strategies.value_price(
-                own_utility=utility(self.offering, self.service), rival_utility=utilities[best],
-                rival_price=prices[best], price_sensitivity=price_sensitivity, floor=self.unit_cost,
+                own_utility=utility(self.offering, self.service), alternative_utility=utilities[best],
+                alternative_price=prices[best], price_sensitivity=price_sensitivity, floor=self.unit_cost,
             )
             self.price += self.strategy.adjust_rate * (wanted - self.price)

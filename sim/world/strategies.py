@@ -202,8 +202,8 @@ def mean_fit(readings: np.ndarray, offering: np.ndarray, fit_weight: float) -> f
 def value_price(
     *,
     own_utility: float,
-    rival_utility: float,
-    rival_price: float,
+    alternative_utility: float,
+    alternative_price: float,
     price_sensitivity: float,
     floor: float,
 ) -> float:
@@ -217,8 +217,8 @@ def value_price(
     among the alternatives, a rival's rise never licenses a price above what
     the outside option leaves room for.
     """
-    premium = 0.5 * (own_utility - rival_utility) / max(price_sensitivity, 1e-9)
-    return float(max(rival_price + premium, floor))
+    premium = 0.5 * (own_utility - alternative_utility) / max(price_sensitivity, 1e-9)
+    return float(max(alternative_price + premium, floor))
 
 
 def losing_ground(share: float, last_share: float, nps: float, last_nps: float, threshold: float) -> bool:

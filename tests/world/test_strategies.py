@@ -9,11 +9,11 @@ from sim.world.population import create_population
 
 
 def test_value_price_splits_the_advantage_and_respects_cost():
-    assert strategies.value_price(own_utility=1.0, rival_utility=0.2, rival_price=1.0,
+    assert strategies.value_price(own_utility=1.0, alternative_utility=0.2, alternative_price=1.0,
                                   price_sensitivity=2.0, floor=0.5) == pytest.approx(1.2)
-    assert strategies.value_price(own_utility=0.0, rival_utility=0.4, rival_price=0.9,
+    assert strategies.value_price(own_utility=0.0, alternative_utility=0.4, alternative_price=0.9,
                                   price_sensitivity=1.0, floor=0.5) == pytest.approx(0.7)
-    assert strategies.value_price(own_utility=0.0, rival_utility=2.0, rival_price=0.9,
+    assert strategies.value_price(own_utility=0.0, alternative_utility=2.0, alternative_price=0.9,
                                   price_sensitivity=1.0, floor=0.6) == pytest.approx(0.6)
 
 
