@@ -107,6 +107,9 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
                         help="score a trial by the mean profit over its seeds or by a lower quantile")
     parser.add_argument("--quantile", type=float, default=0.2, help="the quantile of --objective quantile")
     parser.add_argument("--workers", type=int, default=2, help="processes running the runs of a batch of trials")
+    parser.add_argument("--keep-market", type=float, default=None, metavar="FRACTION",
+                        help="only dials that keep the share of the market buying from some firm at least FRACTION "
+                             "of the preset's (e.g. 0.9)")
     parser.add_argument("--base", default="", help="the market: a scenario name or quoted overrides")
     parser.add_argument("--out", type=Path, default=None, help="default: outputs/optimise/<date>_<time>")
     parser.add_argument("--storage", type=Path, default=None,
@@ -148,7 +151,8 @@ def optimise_main(argv: Sequence[str] | None = None) -> None:
         if args.firm not in config.firms:
             raise ConfigError(f"firm: unknown firm {args.firm!r}; allowed: {', '.join(sorted(config.firms))}")
         search = optimise.Search(firm=args.firm, space=spaces.load_search_space(args.space), seeds=args.seeds,
-                                 objective=args.objective, quantile=args.quantile, market=" ".join(base))
+                                 objective=args.objective, quantile=args.quantile, market=" ".join(base),
+                                 keep_market=args.keep_market)
         optimise.check_space(search.space, config, args.firm)
         optuna.logging.set_verbosity(optuna.logging.WARNING)  # one progress line per trial is ours
         outcome = optimise.optimise(

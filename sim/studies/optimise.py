@@ -109,7 +109,10 @@ class Search:
     Trials run seeds ``0 .. seeds-1``. ``objective`` ``mean`` scores the
     mean cumulative profit over them, ``quantile`` its ``quantile``-th
     quantile (numpy's linear interpolation), a robust choice. ``market``
-    labels the base market in reports and in a stored study.
+    labels the base market in reports and in a stored study. ``keep_market``
+    (0-1, optional) is a constraint: a trial counts only if the share of the
+    market buying from some firm stays at least that fraction of the
+    preset's, so a win bought by emptying the market is never chosen.
     """
 
     firm: str
@@ -118,6 +121,7 @@ class Search:
     objective: str = "mean"
     quantile: float = 0.2
     market: str = ""
+    keep_market: float | None = None
 
     def __post_init__(self) -> None:
         if self.seeds < 2:
@@ -126,6 +130,8 @@ class Search:
             raise ConfigError(f"objective: unknown value {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
         if not 0.0 < self.quantile < 1.0:
             raise ConfigError(f"quantile: must be between 0 and 1, got {self.quantile}")
+        if self.keep_market is not None and not 0.0 < self.keep_market <= 1.0:
+            raise ConfigError(f"keep_market: must be above 0 and at most 1, got {self.keep_market}")
 
     def score(self, profits: Sequence[float]) -> float:
         """The objective of one trial from its profit on each seed."""
@@ -142,7 +148,7 @@ class Search:
         """Everything that makes scores comparable, as plain JSON data (checked when a study is resumed)."""
         settings = {"firm": self.firm, "space": [dial.spec() for dial in self.space.dials], "seeds": self.seeds,
                     "objective": self.objective, "quantile": self.quantile if self.objective == "quantile" else None,
-                    "market": self.market}
+                    "market": self.market, "keep_market": self.keep_market}
         return json.loads(json.dumps(settings))
 
 
@@ -165,6 +171,12 @@ def open_study(search: Search, sampler_seed: int, storage: Path | None = None,
         raise ConfigError(f"storage: study {name!r} in {storage} was searched with other settings ({changed}); "
                           f"use another storage file or study name")
     return study
+
+
+def served_share(frame: pd.DataFrame, firm: str) -> pd.Series:
+    """Per config key, the mean over seeds of the share of the market buying from some firm at the end."""
+    rows = frame[frame["firm"] == firm]
+    return 1.0 - rows.groupby("config")["no_firm_share"].mean()
 
 
 def finished(study: optuna.Study) -> list[FrozenTrial]:
@@ -202,6 +214,9 @@ def run_search(
     sampler starts afresh.
     """
     study = open_study(search, sampler_seed, storage, study_name)
+    if search.keep_market is not None and "min_served" not in study.user_attrs:
+        baseline = replicate_many({"preset": config}, range(search.seeds), workers)
+        study.set_user_attr("min_served", search.keep_market * float(served_share(baseline, search.firm)["preset"]))
     current = preset(config, search.firm)
     values = {dial.name: getattr(current, dial.name) for dial in search.space.dials}
     if not study.trials and all(dial.contains(values[dial.name]) for dial in search.space.dials):
@@ -226,24 +241,35 @@ def run_search(
                 study.tell(trial, state=TrialState.FAIL)
             raise
         profits = _firm_profits(runs, search.firm)
+        served = served_share(runs, search.firm)
         for number, (trial, _) in proposed.items():
             trial.set_user_attr("profits", [float(value) for value in profits[number]])
             trial.set_user_attr("mean_profit", float(profits[number].mean()))
+            trial.set_user_attr("served", float(served[number]))
+            if "min_served" in study.user_attrs:  # Optuna's constraint: <= 0 keeps the market, TPE steers by it
+                shortfall = study.user_attrs["min_served"] - float(served[number])
+                trial.set_user_attr("shortfall", shortfall)
+                trial.set_constraint("keep_market", shortfall)
             told(study, study.tell(trial, search.score(profits[number].to_numpy())))
     return study
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial:
-    """The complete trial of highest score.
+    """The complete trial of highest score, among those that keep the market when the search is constrained.
 
     Raises:
-        ConfigError: if no trial completed (every combination tried was pruned).
+        ConfigError: if no trial completed (every combination tried was pruned), or none kept the market.
     """
-    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
         pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
         reason = f" (e.g. {pruned[0].user_attrs['reason']})" if pruned else ""
         raise ConfigError(f"space: no trial completed; {len(pruned)} pruned{reason}: narrow the space")
-    return study.best_trial
+    keeping = [trial for trial in complete if trial.user_attrs.get("shortfall", 0.0) <= 0.0]
+    if not keeping:
+        raise ConfigError(f"keep_market: none of {len(complete)} trials kept the market (served share at least "
+                          f"{study.user_attrs['min_served']:.1%}); lower it or widen the space")
+    return max(keeping, key=lambda trial: trial.value)
 
 
 def trials_table(study: optuna.Study, space: SearchSpace) -> pd.DataFrame:
@@ -257,6 +283,8 @@ def trials_table(study: optuna.Study, space: SearchSpace) -> pd.DataFrame:
             "score": np.nan if trial.value is None else trial.value,
             "mean_profit": trial.user_attrs.get("mean_profit", np.nan),
             "preset": trial.user_attrs.get("preset", False),
+            "served": trial.user_attrs.get("served", np.nan),
+            "keeps_market": trial.user_attrs.get("shortfall", 0.0) <= 0.0,
             **{dial.name: trial.params.get(dial.name) for dial in space.dials},
             **{f"profit_seed_{seed}": profit for seed, profit in enumerate(profits)},
             "reason": trial.user_attrs.get("reason", ""),
@@ -357,8 +385,12 @@ def progress_line(study: optuna.Study, trial: FrozenTrial, trials: int) -> str:
     head = f"[{len(finished(study)):>3}/{trials}] trial {trial.number}:"
     if trial.state == TrialState.PRUNED:
         return f"{head} pruned: {trial.user_attrs['reason']}"
-    best = study.best_trial
-    return f"{head} score {money(trial.value)}; best {money(best.value)} (trial {best.number})"
+    kept = "" if trial.user_attrs.get("shortfall", 0.0) <= 0.0 else " (shrinks the market: not eligible)"
+    try:
+        best = best_trial(study)
+    except ConfigError:
+        return f"{head} score {money(trial.value)}{kept}; no trial has kept the market yet"
+    return f"{head} score {money(trial.value)}{kept}; best {money(best.value)} (trial {best.number})"
 
 
 def report(outcome: SearchResult) -> str:
@@ -382,6 +414,12 @@ def report(outcome: SearchResult) -> str:
         f"Trials: {len(states)} ({complete} complete, {pruned} pruned as invalid strategies)"
         + ("; trial 0 is the preset." if first.user_attrs.get("preset") else "."),
     ]
+    if search.keep_market is not None:
+        kept = sum(trial.user_attrs.get("shortfall", 0.0) <= 0.0 for trial in study.get_trials(
+            deepcopy=False, states=(TrialState.COMPLETE,)))
+        lines.append(f"Constraint: the share of the market buying from some firm stays at least "
+                     f"{search.keep_market:g} of the preset's ({study.user_attrs['min_served']:.1%}); {kept} of "
+                     f"{complete} complete trials kept it, and only those could be chosen.")
     if search.seeds < 5:
         lines.append(f"Only {search.seeds} seeds per trial: a smoke test; use at least 5 for a decision.")
     lines.append("")

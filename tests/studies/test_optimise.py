@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
 import yaml
@@ -284,3 +285,22 @@ def test_the_report_warns_when_the_best_dials_empty_the_market():
     assert any(line.startswith("Warning: the best dials shrink the market by 55.0%") for line in lines)
     outcome.market = market.assign(no_firm_share=[0.15, 0.17])
     assert not any(line.startswith("Warning") for line in optimise._market_lines(outcome))
+
+
+def test_under_keep_market_the_best_trial_is_the_best_that_kept_the_market():
+    study = optuna.create_study(direction="maximize")
+    study.set_user_attr("min_served", 0.8)
+    for value, shortfall in ((30.0, 0.2), (20.0, -0.01), (10.0, -0.1)):
+        study.add_trial(optuna.trial.create_trial(value=value, user_attrs={"shortfall": shortfall}))
+    assert optimise.best_trial(study).value == 20.0
+    emptying = optuna.create_study(direction="maximize")
+    emptying.set_user_attr("min_served", 0.8)
+    emptying.add_trial(optuna.trial.create_trial(value=30.0, user_attrs={"shortfall": 0.2}))
+    with pytest.raises(ConfigError, match="keep_market: none of 1 trials kept the market"):
+        optimise.best_trial(emptying)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.5])
+def test_keep_market_is_a_fraction_of_the_preset_market(fraction):
+    with pytest.raises(ConfigError, match="keep_market: must be above 0 and at most 1"):
+        optimise.Search(firm="focused", space=spaces.load_search_space("pricing"), keep_market=fraction)
