@@ -325,7 +325,10 @@ class StrategyConfig:
     its own customers (0-10 score and satisfaction) through which the firm
     knows its NPS (0: it does not track). Each respondent is paid at the
     market's price, so precision is bought, whatever the resolution.
-    ``target_segment`` names the segment a targeting firm plans around (a
+    ``research_budget`` caps what a review's listening (surveys, interviews,
+    tracking) may cost: that share of the revenue booked since the last
+    review, and never more than the cash on hand; the planned respondents are
+    bought in proportion. ``target_segment`` names the segment a targeting firm plans around (a
     decision taken for it, as in Best Buy's redesign); empty, it ranks
     segments by estimated CLV. ``pricing_policy``: list price with
     promotions when losing ground, price to value against the best rival,
@@ -352,6 +355,7 @@ class StrategyConfig:
     winback_discount: float = 0.0
     review_every: int = 3
     target_segment: str = ""
+    research_budget: float = 0.1
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -368,6 +372,7 @@ class StrategyConfig:
         _require(self.review_every >= 1, f"{path}.review_every",
                  f"must be >= 1, got {self.review_every}")
         _check_range(self.adjust_rate, f"{path}.adjust_rate", 0.0, 1.0)
+        _check_range(self.research_budget, f"{path}.research_budget", 0.0, 1.0)
         _check_range(self.promotion_depth, f"{path}.promotion_depth", 0.0, 0.9)
         _check_range(self.reaction_threshold, f"{path}.reaction_threshold", 0.0, 1.0)
         _check_range(self.winback_discount, f"{path}.winback_discount", 0.0, 1.0)

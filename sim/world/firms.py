@@ -77,7 +77,9 @@ class Firm(mesa.Agent):
         self.price = config.price
         self.service = config.service
         self.marketing = self.strategy.acquisition_budget
+        self.marketing_spend = self.marketing
         self.cash = config.initial_cash * market_size
+        self.revenue_since_review = 0.0
         self.alive = not enters_later
         self.pending_switch: tuple[int, StrategyConfig, str] | None = None
         self.price_cut: tuple[float, int] | None = None
@@ -126,10 +128,10 @@ class Firm(mesa.Agent):
         targeting firm concentrates the same budget on its target segment.
         """
         wom = self.model.config.market.wom
-        spend = np.full(len(segment_sizes), self.marketing)
+        spend = np.full(len(segment_sizes), self.marketing_spend)
         if self.strategy.targeting == "clv" and self.target != NO_TARGET:
             spend[:] = 0.0
-            spend[self.target] = self.marketing * segment_sizes.sum() / segment_sizes[self.target]
+            spend[self.target] = self.marketing_spend * segment_sizes.sum() / segment_sizes[self.target]
         if not self.alive:
             spend[:] = 0.0
         return wom.innovation * (spend / wom.reference_marketing) ** wom.marketing_elasticity
@@ -149,9 +151,15 @@ class Firm(mesa.Agent):
         self.segment_customers = customers
 
     def open_month(self) -> None:
-        """Start the month's accounts at zero (events, booking and reviews then add to them)."""
+        """Start the month's accounts at zero (events, booking and reviews then add to them).
+
+        The month's marketing is its budget cut to the cash on hand: a firm
+        does not spend on acquisition money it does not have.
+        """
         self.revenue = self.profit = 0.0
         self.costs = dict.fromkeys(COST_ITEMS, 0.0)
+        size = self.model.config.market.total_customers
+        self.marketing_spend = min(self.marketing, max(self.cash, 0.0) / size)
 
     def book(self, *, spend: float, price: float, winback_cost: float) -> None:
         """Book the month's revenue and operating costs at the offer customers saw; cash absorbs the profit.
@@ -164,9 +172,10 @@ class Firm(mesa.Agent):
             return
         size = self.model.config.market.total_customers
         self.revenue = spend * price
+        self.revenue_since_review += self.revenue
         self.pay("goods", spend * self.config.unit_cost)
         self.pay("service", spend * self.service_cost)
-        self.pay("marketing", self.marketing * size)
+        self.pay("marketing", self.marketing_spend * size)
         self.pay("winback", winback_cost)
         self.pay("fixed", self.config.fixed_cost * size)
         self.profit += self.revenue
@@ -226,13 +235,16 @@ class Firm(mesa.Agent):
         if self.strategy.targeting == "clv":
             self._choose_target()
         own = np.flatnonzero(population.firm == self.code)
-        tracking = strategies.track(self.strategy.tracking_respondents, own, population, costs, self.research)
+        scale = strategies.programme_scale(self.strategy, costs, self.revenue_since_review, self.cash)
+        self.revenue_since_review = 0.0
+        tracking = strategies.track(int(self.strategy.tracking_respondents * scale), own, population, costs,
+                                    self.research)
         self.pay("research", tracking.cost)
         if tracking.respondents:
             self.tracked_nps, self.tracked_satisfaction = tracking.nps, tracking.satisfaction
         nps = tracking.nps
         pool = strategies.audience(self.strategy, population, own, self.target)
-        evidence = strategies.listen(self.strategy, pool, population, costs, self.research)
+        evidence = strategies.listen(self.strategy, pool, population, costs, self.research, scale)
         self.pay("research", evidence.cost)
         heard = pool if pool.size else np.arange(population.size)
         price_sensitivity = float(population.price_sensitivity[heard].mean())
@@ -292,6 +304,8 @@ class Firm(mesa.Agent):
         config = self.model.config
         population = self.model.population
         goal = strategies.projected_ideal(self.ideal, self.ideal_trend, self.strategy.lead)
+        if not strategies.beyond_noise(self.readings, self.offering, goal):
+            return
         proposed = self.offering + self.strategy.adjust_rate * (goal - self.offering)
         cost = config.market.costs.reposition_cost * config.market.total_customers * float(
             np.linalg.norm(proposed - self.offering))

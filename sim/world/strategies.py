@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.stats
 
 from sim.config.schema import CostConfig, StrategyConfig
 from sim.world.metrics import customer_lifetime_value, net_promoter_score
@@ -77,30 +78,56 @@ def sample_respondents(pool: np.ndarray, wanted: int, weight: np.ndarray, rng: n
     return rng.choice(pool, size=size, replace=True, p=None if uniform else real / real.sum())
 
 
+def programme_cost(strategy: StrategyConfig, costs: CostConfig) -> float:
+    """What a review's listening programme costs when every planned respondent is bought."""
+    asks_wants, asks_needs = strategy.information in ("wants", "all"), strategy.information in ("needs", "all")
+    surveys = strategy.survey_respondents * costs.survey_cost if asks_wants else 0.0
+    interviews = strategy.research_respondents * costs.research_cost if asks_needs else 0.0
+    return surveys + interviews + strategy.tracking_respondents * costs.tracking_cost
+
+
+def programme_scale(strategy: StrategyConfig, costs: CostConfig, revenue: float, cash: float) -> float:
+    """The share (0..1) of its planned respondents a firm can pay for at this review.
+
+    A listening programme is sized to the business it serves: at most
+    ``research_budget`` of the revenue booked since the last review, and
+    never more than the cash on hand, so a programme planned for a larger
+    market, or for a firm not yet earning, shrinks instead of sinking it.
+    Fewer respondents then buy less precision.
+    """
+    planned = programme_cost(strategy, costs)
+    if planned <= 0.0:
+        return 1.0
+    budget = min(strategy.research_budget * max(revenue, 0.0), max(cash, 0.0))
+    return min(1.0, budget / planned)
+
+
 def listen(
     strategy: StrategyConfig,
     pool: np.ndarray,
     population: Population,
     costs: CostConfig,
     rng: np.random.Generator,
+    scale: float = 1.0,
 ) -> Evidence:
     """Survey stated wants and/or research needs of a random sample of ``pool``.
 
     Surveys read stated wants (lagged, biased) with ``survey_noise`` per
     response; research reads latent needs with ``research_noise`` per
-    interview. The firm buys a number of respondents, so precision rises
-    with spend and not with the resolution; every respondent weighs the same
-    in the estimate.
+    interview. The firm buys a number of respondents (``scale`` of those
+    its strategy plans, :func:`programme_scale`), so precision rises with
+    spend and not with the resolution; every respondent weighs the same in
+    the estimate.
     """
     readings: list[np.ndarray] = []
     cost = 0.0
     if strategy.information in ("wants", "all"):
-        sample = sample_respondents(pool, strategy.survey_respondents, population.weight, rng)
+        sample = sample_respondents(pool, int(strategy.survey_respondents * scale), population.weight, rng)
         wants = population.wants(sample)
         readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
         cost += costs.survey_cost * sample.size
     if strategy.information in ("needs", "all"):
-        sample = sample_respondents(pool, strategy.research_respondents, population.weight, rng)
+        sample = sample_respondents(pool, int(strategy.research_respondents * scale), population.weight, rng)
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))
         cost += costs.research_cost * sample.size
@@ -144,6 +171,24 @@ def projected_ideal(
     if drift is None or lead == 0:
         return estimate
     return estimate + lead * drift
+
+
+def beyond_noise(readings: np.ndarray, offering: np.ndarray, goal: np.ndarray) -> bool:
+    """Whether the evidence can tell ``goal`` apart from the current ``offering``.
+
+    The mean of ``readings`` (m, k) has a standard error of
+    ``sqrt(sum of per-attribute variances / m)``; a move shorter than its 95%
+    margin of error (Student's t with ``m - 1`` degrees of freedom, since a
+    few readings measure their own noise poorly) could be sampling noise, and
+    a firm does not pay to redesign on noise. One reading carries no measure
+    of its noise and never justifies a move. This is what makes a small
+    research budget buy little: the firm then moves rarely, not wildly.
+    """
+    count = len(readings)
+    if count < 2:
+        return False
+    error = float(np.sqrt(readings.var(axis=0, ddof=1).sum() / count))
+    return bool(np.linalg.norm(goal - offering) > scipy.stats.t.ppf(0.975, count - 1) * error)
 
 
 def reposition_pays(

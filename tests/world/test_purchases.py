@@ -10,7 +10,10 @@ from sim.world.phases import buy
 from sim.world.population import NO_FIRM, create_population
 from sim.world.run import RunResult, run_model
 
-SMALL = ("market.customers=2000", "market.steps=24")
+# Listening budgets that never bind: a programme sized to revenue would let the purchase process's noise in
+# revenue change what firms hear, and the twins below must decide alike.
+SMALL = ("market.customers=2000", "market.steps=24",
+         *(f"strategies.{name}.research_budget=1.0" for name in ("focused", "centric", "obsessed", "low_cost")))
 
 
 @pytest.fixture(scope="module")
