@@ -18,9 +18,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from sim import load_config, mean_ci, money
-from sim.studies.replications import map_pairs
-from sim.world.run import run_model
+from sim import load_config, map_pairs, mean_ci, money, run_model
 
 
 def accounts(config, seed: int) -> list[dict]:

@@ -45,7 +45,7 @@ _HOMES = {
     **dict.fromkeys(("market_figure", "comparison_figure", "interval_bars", "interval_bands", "convergence_figure"),
                     "sim.output.figures"),
     # many runs
-    **dict.fromkeys(("replicate", "replicate_many", "firm_rows"), "sim.studies.replications"),
+    **dict.fromkeys(("replicate", "replicate_many", "firm_rows", "map_pairs"), "sim.studies.replications"),
     **dict.fromkeys(("Interval", "mean_ci", "difference_ci", "paired", "intervals", "paired_differences", "verdict",
                      "leader", "interval_text", "ratio_interval"), "sim.studies.stats"),
     **{name: f"sim.studies.{name}:" for name in ("claims", "compare", "stats")},

@@ -90,15 +90,18 @@ class ValidateOnStart(Callback):
 
 
 def summary_table(result: RunResult) -> str:
-    """The per-firm headline table printed at the end of a run, and the share of the market buying from nobody."""
+    """The per-firm headline table printed at the end of a run, the share buying from nobody and the market's size."""
     columns = ["firm", "strategy", *TABLE_OUTCOMES, "main_target_segment"]
     frame = pd.DataFrame(result.summary["firms"])[columns]
     formatters = {name: OUTCOMES[name].show for name in TABLE_OUTCOMES}
     headers = ["firm", "strategy", *(OUTCOMES[name].heading for name in TABLE_OUTCOMES), "target"]
-    nobody = result.summary["firms"][0]["no_firm_share"]
+    market = result.summary["firms"][0]
+    started = result.summary["total_customers"]
+    size = market["market_size"]
+    change = "" if round(size) == started else f" (it started with {started:,})"
     return (frame.to_string(index=False, formatters=formatters, header=headers)
-            + f"\nbuying from nobody at the end: {nobody:.1%} of {result.summary['total_customers']:,} potential "
-              "customers")
+            + f"\nbuying from nobody at the end: {market['no_firm_share']:.1%} of {size:,.0f} potential customers"
+            + change)
 
 
 def execute(config: SimConfig, directory: Path, progress: bool = False) -> RunResult:

@@ -243,7 +243,12 @@ class SegmentConfig:
     offset, ``want_noise`` each customer's idiosyncratic offset.
     ``value_for_money`` is the share of the price effect on choice that
     customers also credit when they rate their firm (0: ratings judge the
-    experience alone; 1: they rate as they choose).
+    experience alone; 1: they rate as they choose). ``arrivals`` is the
+    number of new potential customers a year, as a share of the segment's
+    starting size: they arrive unaware of any firm, drawn from the segment's
+    needs as they are then, and each simulated arrival stands for
+    ``market.scale`` real ones. Against dropout (``purchases.dropout``) it
+    makes the market grow, hold or shrink; 0 keeps the population closed.
     """
 
     share: float = 0.25
@@ -260,6 +265,7 @@ class SegmentConfig:
     wom_activity: float = 1.0
     inertia: float = 1.0
     value_for_money: float = 0.3
+    arrivals: float = 0.0
     purchases: PurchaseConfig = field(default_factory=PurchaseConfig)
 
     def validate(self, path: str, attributes: int) -> None:
@@ -275,7 +281,7 @@ class SegmentConfig:
         _check_range(self.want_lag, f"{path}.want_lag", 0.0, 1.0)
         _check_range(self.value_for_money, f"{path}.value_for_money", 0.0, 1.0)
         traits = ("needs_spread", "want_noise", "spend_spread", "price_sensitivity", "service_sensitivity",
-                  "wom_activity", "inertia")
+                  "wom_activity", "inertia", "arrivals")
         _check_fields(self, path, traits, low=0.0)
         _check_range(self.spend, f"{path}.spend", low=1e-9)
         self.purchases.validate(f"{path}.purchases")
@@ -432,9 +438,10 @@ class EventConfig:
     the market until ``month``. ``exit``: ``firm`` leaves and releases its
     customers. ``needs_shift``: ``segment``'s needs jump by ``shift`` and/or
     drift from then on at ``drift`` per year. ``segment_change``:
-    ``segment``'s ``price_sensitivity`` becomes the given value and/or its
-    real size is multiplied by ``size`` (every customer of it, with a firm or
-    not, stands for that many times as many real ones).
+    ``segment``'s ``price_sensitivity`` becomes the given value, its real
+    size is multiplied by ``size`` (every customer of it, with a firm or not,
+    stands for that many times as many real ones) and/or its ``arrivals``
+    rate becomes the given value (growth or decline from then on).
     ``price_cut``: ``firm`` charges ``price`` for ``duration`` months.
     """
 
@@ -450,6 +457,7 @@ class EventConfig:
     drift: list[float] | None = None
     price_sensitivity: float | None = None
     size: float | None = None
+    arrivals: float | None = None
     price: float | None = None
     duration: int = 1
 
@@ -500,8 +508,11 @@ class EventConfig:
                     _check_range(value, f"{path}.{name}")
 
     def _validate_segment_change(self, path: str, config: SimConfig) -> None:
-        _require(self.price_sensitivity is not None or self.size is not None, f"{path}.price_sensitivity",
-                 "a segment_change event needs a price_sensitivity and/or a size")
+        changes = (self.price_sensitivity, self.size, self.arrivals)
+        _require(any(change is not None for change in changes), f"{path}.price_sensitivity",
+                 "a segment_change event needs a price_sensitivity, a size and/or an arrivals rate")
+        if self.arrivals is not None:
+            _check_range(float(self.arrivals), f"{path}.arrivals", low=0.0)
         if self.price_sensitivity is not None:
             _check_range(float(self.price_sensitivity), f"{path}.price_sensitivity", low=0.0)
         if self.size is not None:

@@ -26,7 +26,7 @@ from sim.world.run import run_model
 BASELINE = "baseline"
 #: The outcomes compared, named and shown as :data:`sim.world.outcomes.OUTCOMES` says.
 HEADLINES = ("cumulative_profit", "first_year_profit", "final_share", "annual_retention", "common_nps",
-             "final_customer_equity", "mean_price", "final_price", "no_firm_share")
+             "final_customer_equity", "mean_price", "final_price", "no_firm_share", "market_size")
 TRAJECTORY = ("share", "cumulative_profit", "nps")
 
 

@@ -46,7 +46,7 @@ STRATEGY_DIR = CONFIG_DIR / "strategy"
 OBJECTIVES = ("mean", "quantile")
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 #: What the report shows of the whole market beside the firm's profit.
-MARKET_VIEW = ("cumulative_profit", "mean_price", "final_price", "no_firm_share")
+MARKET_VIEW = ("cumulative_profit", "mean_price", "final_price", "no_firm_share", "market_size")
 #: A rise of the share buying from nobody (points of the market) above which the report warns.
 SHRINK_WARNING = 0.05
 BATCH = 5  # trials proposed together and run in one pool of workers (see run_search)
@@ -300,8 +300,9 @@ class SearchResult:
     the firm's cumulative profit under the ``preset`` and the ``best``
     dials, and their ``difference``. ``market`` has one row per ``config``
     (``preset``, ``best``) and firm: mean over the fresh seeds of its
-    cumulative profit, mean and final price, and the share of the market
-    buying from nobody, so a win bought by emptying the market shows.
+    cumulative profit, mean and final price, the share of the market
+    buying from nobody and its size at the end (real potential customers),
+    so a win bought by emptying or shrinking the market shows.
     """
 
     search: Search
@@ -467,8 +468,11 @@ def _market_lines(outcome: SearchResult) -> list[str]:
                      f"{before['final_price']:.2f} -> {after['final_price']:.2f} |")
     nobody_before = float(market.loc["preset", "no_firm_share"].iloc[0])
     nobody_after = float(market.loc["best", "no_firm_share"].iloc[0])
+    size_before = float(market.loc["preset", "market_size"].iloc[0])
+    size_after = float(market.loc["best", "market_size"].iloc[0])
     lines += ["", f"Buying from nobody at the end: {nobody_before:.1%} of the market with the preset, "
-                  f"{nobody_after:.1%} with the best dials."]
+                  f"{nobody_after:.1%} with the best dials; the market's size at the end: {size_before:,.0f} "
+                  f"and {size_after:,.0f} potential customers."]
     if nobody_after - nobody_before > SHRINK_WARNING:
         lines.append(f"Warning: the best dials shrink the market by {nobody_after - nobody_before:.1%} of its "
                      f"customers; read the profit with the prices above, not alone.")

@@ -35,7 +35,7 @@ from sim.world.outcomes import OUTCOMES
 #: The outcomes the report gives for each firm, named as :data:`sim.world.outcomes.OUTCOMES` names them.
 HEADLINES = {name: OUTCOMES[name].label for name in
              ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "final_share", "mean_price",
-              "no_firm_share")}
+              "no_firm_share", "market_size")}
 HEATMAP_OUTCOME = "cumulative_profit"
 
 

@@ -246,7 +246,7 @@ class Firm(mesa.Agent):
         pool = strategies.audience(self.strategy, population, own, self.target)
         evidence = strategies.listen(self.strategy, pool, population, costs, self.research, scale)
         self.pay("research", evidence.cost)
-        heard = pool if pool.size else np.arange(population.size)
+        heard = pool if pool.size else population.present()
         price_sensitivity = float(population.price_sensitivity[heard].mean())
         service_sensitivity = float(population.service_sensitivity[heard].mean())
         if evidence.ideal is not None:

@@ -25,7 +25,7 @@ import pandas as pd
 from sim.config.schema import SimConfig
 from sim.world import events
 from sim.world.firms import Firm
-from sim.world.network import build_contacts
+from sim.world.network import build_contacts, placed
 from sim.world.offers import Offers, collect_offers, value
 from sim.world.phases import (
     apply_moves,
@@ -37,10 +37,17 @@ from sim.world.phases import (
     let_go,
     spread_word_of_mouth,
 )
-from sim.world.population import NO_FIRM, create_population, experience_tallies, tally
+from sim.world.population import (
+    NO_FIRM,
+    arrival_schedule,
+    create_arrivals,
+    create_population,
+    experience_tallies,
+    tally,
+)
 from sim.world.recorder import Recorder
 
-STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience", "purchases")
+STREAMS = ("network", "population", "needs", "word_of_mouth", "choice", "experience", "purchases", "arrivals")
 """Named random streams, spawned in this order from the seed. ``SeedSequence.spawn`` children are indexed, so a
 stream added at the end leaves every earlier stream's draws unchanged."""
 
@@ -86,10 +93,23 @@ class MarketModel(mesa.Model):
             self.population = create_population(config, len(firm_names), self.streams["population"],
                                                      absent=[firm_names.index(name) for name in sorted(later)],
                                                      purchases=self.streams["purchases"])
+            start = np.bincount(self.population.segment, minlength=len(config.segments))
+            schedule = arrival_schedule(config, start, self.streams["arrivals"])
+            # customers arriving at step t hold the slots arrival_slots[t - 1]:arrival_slots[t]
+            self.arrival_slots = self.population.size + np.concatenate([[0], np.cumsum(schedule.sum(axis=1))])
+            if schedule.any():
+                self.population = self.population.joined(
+                    create_arrivals(config, len(firm_names), schedule, self.streams["arrivals"]))
+            self.open = bool(schedule.any() or any(s.purchases.dropout > 0 for s in config.segments.values()))
             self.segment_sizes = np.zeros(len(config.segments))
             self.resize_segments()
         with self.clock("build network"):
-            self.contacts = build_contacts(config.network, self.population.segment, self.streams["network"])
+            segment = self.population.segment
+            if schedule.any():
+                order = self.streams["arrivals"].permutation(segment.size)
+                self.contacts = placed(build_contacts(config.network, segment[order], self.streams["network"]), order)
+            else:
+                self.contacts = build_contacts(config.network, segment, self.streams["network"])
         weights = np.array([s.share for s in config.segments.values()])
         mean_need = weights @ np.array([s.needs for s in config.segments.values()], dtype=float)
         for code, name in enumerate(firm_names):
@@ -139,6 +159,7 @@ class MarketModel(mesa.Model):
         for firm in firms:
             firm.open_month()
         fired, released = events.fire(self, self.steps)
+        self.arrive()
 
         with clock("needs drift"):
             drift_needs(population, config, streams["needs"])
@@ -151,6 +172,8 @@ class MarketModel(mesa.Model):
         with clock("record"):
             self.recorder.end_spells(population, dropped, self.steps, reason="dropout")
         let_go(population, dropped)
+        if self.open:
+            self.resize_segments()
         with clock("choice"):
             moves = choose_firms(population, offers, config, streams["choice"])
         with clock("record"):
@@ -241,7 +264,24 @@ class MarketModel(mesa.Model):
                            minlength=len(self.config.segments))
 
     def resize_segments(self) -> None:
-        """Recount each segment's real size from the customers' weights (in place: the recorder shares it)."""
+        """Recount each segment's real size from the weights of the customers present (in place: shared)."""
         population = self.population
-        self.segment_sizes[:] = np.bincount(population.segment, weights=population.weight,
+        self.segment_sizes[:] = np.bincount(population.segment, weights=np.where(population.gone, 0.0,
+                                                                                 population.weight),
                                             minlength=len(self.config.segments))
+
+    def arrive(self) -> None:
+        """This step's arrivals enter the market, knowing no firm, expecting what the offers present deliver."""
+        start, stop = self.arrival_slots[self.steps - 1:self.steps + 1]
+        if start == stop:
+            return
+        population = self.population
+        arrivals = np.arange(start, stop)
+        population.gone[arrivals] = False
+        population.aware[arrivals] = False
+        population.attitude[arrivals] = 0.0
+        offers = self.offers()
+        if offers.alive.any():
+            values = value(population, offers, self.config, arrivals, rated=True)
+            population.expectation[arrivals] = values[:, offers.alive].mean(axis=1)
+        self.resize_segments()

@@ -78,6 +78,21 @@ def build_contacts(config: NetworkConfig, segment: np.ndarray, rng: np.random.Ge
     return Contacts(adjacency=_row_normalised(first, second, n), n=n)
 
 
+def placed(contacts: Contacts, order: np.ndarray) -> Contacts:
+    """``contacts`` built for customers ``order`` (node k is customer ``order[k]``), indexed by customer.
+
+    A network is built on nodes in index order, and the lattice of a small
+    world links neighbouring indices; arrivals hold the last indices in order
+    of arrival, so without a random placement each would know mostly others
+    who arrived with it. Placing every customer at a random node gives an
+    arrival the contacts anyone has.
+    """
+    if contacts.adjacency is None:
+        return contacts
+    node = np.argsort(order)
+    return Contacts(adjacency=contacts.adjacency[node][:, node], n=contacts.n)
+
+
 def build_edges(config: NetworkConfig, segment: np.ndarray, rng: np.random.Generator) -> Edges:
     """Draw the contact graph of ``config.kind`` over customers coded by ``segment``."""
     n = len(segment)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.world.metrics import retention_rate
 
-MONEY, PRICE, SHARE, RATE, POINTS = "money", "price", "share", "rate", "points"
+MONEY, PRICE, SHARE, RATE, POINTS, CUSTOMERS = "money", "price", "share", "rate", "points", "customers"
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class Outcome:
         heading: a short column heading for a printed table.
         unit: ``money`` (real units), ``price`` (per unit of customer spend),
             ``share`` (0-1 of the market), ``rate`` (0-1 per period) or
-            ``points`` (NPS -100..100, satisfaction 0-1).
+            ``points`` (NPS -100..100, satisfaction 0-1) or ``customers``
+            (real potential customers).
         window: the months it is judged over.
     """
 
@@ -64,6 +65,8 @@ def _shown(unit: str, value: float, sign: str) -> str:
         if abs(value) >= 1e5:
             return f"{value / 1e6:{sign},.1f} M"
         return f"{value / 1e3:{sign},.1f} k" if abs(value) >= 1e3 else f"{value:{sign},.0f}"
+    if unit == CUSTOMERS:
+        return f"{value:{sign},.0f}"
     if unit in (PRICE, SHARE, RATE):
         return f"{value:{sign}.3f}"
     return f"{value:{sign}.1f}"
@@ -85,6 +88,7 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (
     Outcome("mean_price", "mean price", "mean price", PRICE, "months the firm trades"),
     Outcome("final_price", "final price", "final price", PRICE, "last month the firm trades"),
     Outcome("no_firm_share", "share buying from nobody", "no firm", SHARE, "final month"),
+    Outcome("market_size", "market size", "market size", CUSTOMERS, "final month"),
 )}
 
 
@@ -94,8 +98,9 @@ def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
     NPS and satisfaction are given over each firm's own trading months and,
     for comparisons between firms, over the months every firm traded (the
     common window), so a firm that exits early is not judged on other months.
-    ``no_firm_share`` is the market's, the same in every firm's row: beside a
-    firm's profit it shows whether a gain came from emptying the market.
+    ``no_firm_share`` and ``market_size`` (real potential customers present)
+    are the market's, the same in every firm's row: beside a firm's profit
+    they show whether a gain came from emptying or shrinking the market.
     """
     rows = []
     final = firms[firms["step"] == firms["step"].max()].set_index("firm")
@@ -127,6 +132,7 @@ def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: i
             "mean_price": float(trading["price"].mean()),
             "final_price": float(trading["price"].iloc[-1]),
             "no_firm_share": no_firm_share,
+            "market_size": float(final["market_size"].iloc[0]),
             "alive": bool(final.loc[name, "alive"]),
             "main_target_segment": str(targets.mode().iloc[0]) if len(targets) else "",
             "segment_retention": {

@@ -9,7 +9,7 @@ attributes, ``f`` firms and ``s`` segments.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numba
 import numpy as np
@@ -46,7 +46,8 @@ class Population:
         firm: (n,) current firm code or ``NO_FIRM``.
         spell_start: (n,) step at which the current spell with ``firm`` began.
         habits: how each customer buys and its dropout hazard (:class:`sim.world.purchases.Habits`, (n,) arrays).
-        gone: (n,) bool, customers who dropped out of the market for good (they never choose again).
+        gone: (n,) bool, customers not in the market: dropped out for good, or arrivals yet to arrive
+            (:func:`create_arrivals`). They never choose, and surveys and shares leave them out.
     """
 
     segment: np.ndarray
@@ -81,6 +82,20 @@ class Population:
         """Stated wants (m, k) of customers ``idx``: lagged needs plus bias and noise."""
         return self.perceived[idx] + self.want_offset[idx]
 
+    def present(self) -> np.ndarray:
+        """Indices of the customers in the market now (not ``gone``)."""
+        return np.flatnonzero(~self.gone)
+
+    def joined(self, other: Population) -> Population:
+        """This population followed by ``other``'s customers (per-segment fields are this one's)."""
+        per_segment = {"drift", "want_lag"}
+        columns = {f.name: getattr(self, f.name) if f.name in per_segment
+                   else np.concatenate([getattr(self, f.name), getattr(other, f.name)])
+                   for f in fields(self) if f.name != "habits"}
+        habits = Habits(**{f.name: np.concatenate([getattr(self.habits, f.name), getattr(other.habits, f.name)])
+                           for f in fields(Habits)})
+        return Population(**columns, habits=habits)
+
 
 def _segment_codes(shares: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Exact segment sizes (largest remainder), randomly placed."""
@@ -110,23 +125,10 @@ def create_population(
     ``rng``, after everything else), which a market where everyone buys
     steadily and nobody drops out never touches.
     """
-    segments = list(config.segments.values())
     market = config.market
     n = market.customers
-    k = len(market.attributes)
-    segment = _segment_codes(np.array([s.share for s in segments]), n, rng)
-
-    def per_segment(name: str) -> np.ndarray:
-        return np.array([getattr(s, name) for s in segments], dtype=float)
-
-    needs_mean = np.array([s.needs for s in segments], dtype=float)
-    needs = needs_mean[segment] + per_segment("needs_spread")[segment, None] * rng.standard_normal((n, k))
-    want_offset = (
-        np.array([s.want_bias for s in segments], dtype=float)[segment]
-        + per_segment("want_noise")[segment, None] * rng.standard_normal((n, k))
-    )
-    spread = per_segment("spend_spread")[segment]
-    spend = per_segment("spend")[segment] * np.exp(spread * rng.standard_normal(n) - spread**2 / 2)
+    segment = _segment_codes(np.array([s.share for s in config.segments.values()]), n, rng)
+    needs, want_offset, spend = _draw_traits(config, segment, rng)
 
     present = np.setdiff1d(np.arange(firms), np.asarray(absent, dtype=np.int64))
     firm = np.full(n, NO_FIRM, dtype=np.int64)
@@ -139,6 +141,46 @@ def create_population(
     aware = rng.random((n, firms)) < market.initial_awareness
     aware[:, list(absent)] = False
     aware[np.flatnonzero(starts), firm[starts]] = True
+
+    return _assemble(config, segment, needs, want_offset, spend, aware, firm, rng if purchases is None else purchases,
+                     gone=np.zeros(n, dtype=bool))
+
+
+def _draw_traits(
+    config: SimConfig, segment: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Needs (n, k), stated-want offsets (n, k) and spend (n,) of customers of ``segment`` codes, in that order."""
+    segments = list(config.segments.values())
+    n, k = segment.size, len(config.market.attributes)
+    needs_spread = np.array([s.needs_spread for s in segments])[segment, None]
+    needs = np.array([s.needs for s in segments], dtype=float)[segment] + needs_spread * rng.standard_normal((n, k))
+    want_offset = (
+        np.array([s.want_bias for s in segments], dtype=float)[segment]
+        + np.array([s.want_noise for s in segments])[segment, None] * rng.standard_normal((n, k))
+    )
+    spread = np.array([s.spend_spread for s in segments])[segment]
+    spend = np.array([s.spend for s in segments])[segment] * np.exp(spread * rng.standard_normal(n) - spread**2 / 2)
+    return needs, want_offset, spend
+
+
+def _assemble(
+    config: SimConfig,
+    segment: np.ndarray,
+    needs: np.ndarray,
+    want_offset: np.ndarray,
+    spend: np.ndarray,
+    aware: np.ndarray,
+    firm: np.ndarray,
+    purchases: np.random.Generator,
+    gone: np.ndarray,
+) -> Population:
+    """A population from drawn traits; segment-level traits are read from the config."""
+    segments = list(config.segments.values())
+    market = config.market
+    n = segment.size
+
+    def per_segment(name: str) -> np.ndarray:
+        return np.array([getattr(s, name) for s in segments], dtype=float)
 
     return Population(
         segment=segment,
@@ -157,14 +199,47 @@ def create_population(
         satisfaction=np.full(n, 0.5),
         score=np.full(n, -1, dtype=np.int64),
         aware=aware,
-        attitude=np.zeros((n, firms)),
+        attitude=np.zeros(aware.shape),
         firm=firm,
         spell_start=np.zeros(n, dtype=np.int64),
         weight=np.full(n, market.scale),
-        habits=draw_habits([s.purchases for s in segments], segment, spend, market.steps_per_year,
-                           rng if purchases is None else purchases),
-        gone=np.zeros(n, dtype=bool),
+        habits=draw_habits([s.purchases for s in segments], segment, spend, market.steps_per_year, purchases),
+        gone=gone,
     )
+
+
+def arrival_schedule(config: SimConfig, start: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Simulated arrivals (steps, s) at each step 1..steps of the run, drawn once when the market is built.
+
+    Segment ``s`` gains a Poisson number of new customers a step with mean
+    ``arrivals`` (per year, a share of its ``start`` (s,) simulated size)
+    divided by the steps in a year; a ``segment_change`` event with an
+    ``arrivals`` rate replaces the segment's rate from its month on. A
+    closed market (every rate 0) draws nothing.
+    """
+    market = config.market
+    rates = np.tile([s.arrivals for s in config.segments.values()], (market.steps, 1)).astype(float)
+    for event in config.events:
+        if event.kind == "segment_change" and event.arrivals is not None:
+            rates[event.month - 1:, config.segment_names.index(str(event.segment))] = event.arrivals
+    if not rates.any():
+        return np.zeros(rates.shape, dtype=np.int64)
+    return rng.poisson(rates * start / market.steps_per_year)
+
+
+def create_arrivals(config: SimConfig, firms: int, schedule: np.ndarray, rng: np.random.Generator) -> Population:
+    """The customers of an arrival ``schedule`` (steps, s), in order of arrival, not yet in the market.
+
+    Their traits are drawn from their segment now; their needs then drift
+    and shift with everyone else's until they arrive, so an arrival's needs
+    are drawn from the segment as it is when it arrives. They know no firm.
+    """
+    steps, segments = schedule.shape
+    segment = np.repeat(np.tile(np.arange(segments), steps), schedule.ravel())
+    needs, want_offset, spend = _draw_traits(config, segment, rng)
+    unaware = np.zeros((segment.size, firms), dtype=bool)
+    return _assemble(config, segment, needs, want_offset, spend, unaware, np.full(segment.size, NO_FIRM), rng,
+                     gone=np.ones(segment.size, dtype=bool))
 
 
 @numba.njit(cache=True, nogil=True)

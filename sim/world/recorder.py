@@ -97,6 +97,7 @@ class Recorder:
                 "event": ",".join(fired.get(firm.name, [])),
                 "customers": float(customers[c].sum()),
                 "share": customers[c].sum() / self.segment_sizes.sum(),
+                "market_size": float(self.segment_sizes.sum()),
                 "acquired": float(acquired[c]),
                 "churned": float(churned[c].sum()),
                 "released": float(released[c].sum()),

@@ -37,12 +37,15 @@ class Evidence:
 
 
 def audience(strategy: StrategyConfig, population: Population, own: np.ndarray, target: int) -> np.ndarray:
-    """Indices of the customers a firm listens to: its ``own`` customers, its target segment, or everyone."""
+    """Indices of the customers a firm listens to: its ``own`` customers, its target segment, or everyone present.
+
+    Customers who have left the market, or not yet arrived, cannot be asked.
+    """
     if strategy.audience == "customers":
         return own
     if strategy.audience == "target":
-        return np.flatnonzero(population.segment == target)
-    return np.arange(population.size)
+        return np.flatnonzero((population.segment == target) & ~population.gone)
+    return population.present()
 
 
 @dataclass

@@ -278,11 +278,12 @@ def test_the_command_writes_trials_best_strategy_and_report(tmp_path):
 def test_the_report_warns_when_the_best_dials_empty_the_market():
     market = pd.DataFrame({"config": ["preset", "best"], "firm": ["focused", "focused"],
                            "cumulative_profit": [1e6, 2e6], "mean_price": [1.0, 4.0], "final_price": [1.0, 6.0],
-                           "no_firm_share": [0.15, 0.70]})
+                           "no_firm_share": [0.15, 0.70], "market_size": [1e6, 1e6]})
     outcome = SimpleNamespace(market=market)
     lines = optimise._market_lines(outcome)
     assert "| focused | 1.0 M -> 2.0 M | 1.00 -> 4.00 | 1.00 -> 6.00 |" in lines
     assert any(line.startswith("Warning: the best dials shrink the market by 55.0%") for line in lines)
+    assert any("the market's size at the end: 1,000,000 and 1,000,000 potential customers" in line for line in lines)
     outcome.market = market.assign(no_firm_share=[0.15, 0.17])
     assert not any(line.startswith("Warning") for line in optimise._market_lines(outcome))
 

@@ -33,9 +33,9 @@ def assert_same_tables(first, second) -> None:
         pd.testing.assert_frame_equal(getattr(first, table), getattr(second, table))
 
 
-def test_the_purchases_stream_comes_last_so_the_older_streams_keep_their_draws():
+def test_newer_streams_come_last_so_the_older_streams_keep_their_draws():
     assert STREAMS[:6] == ("network", "population", "needs", "word_of_mouth", "choice", "experience")
-    assert STREAMS[-1] == "purchases"
+    assert STREAMS[6:] == ("purchases", "arrivals")
     mechanisms = np.random.SeedSequence(5).spawn(2)[0]
     before = [np.random.default_rng(s).random(4) for s in mechanisms.spawn(6)]
     mechanisms = np.random.SeedSequence(5).spawn(2)[0]
