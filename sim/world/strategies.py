@@ -176,21 +176,24 @@ def projected_ideal(
     return estimate + lead * drift
 
 
-def beyond_noise(readings: np.ndarray, offering: np.ndarray, goal: np.ndarray) -> bool:
-    """Whether the evidence can tell ``goal`` apart from the current ``offering``.
+def beyond_noise(readings: np.ndarray, offering: np.ndarray, goal: np.ndarray, smoothing: float) -> bool:
+    """Whether the firm's estimate can tell ``goal`` apart from the current ``offering``.
 
-    The mean of ``readings`` (m, k) has a standard error of
-    ``sqrt(sum of per-attribute variances / m)``; a move shorter than its 95%
-    margin of error (Student's t with ``m - 1`` degrees of freedom, since a
-    few readings measure their own noise poorly) could be sampling noise, and
-    a firm does not pay to redesign on noise. One reading carries no measure
-    of its noise and never justifies a move. This is what makes a small
-    research budget buy little: the firm then moves rarely, not wildly.
+    One review's mean of ``readings`` (m, k) has a standard error of
+    ``sqrt(sum of per-attribute variances / m)``; the firm's estimate is an
+    exponentially weighted mean of its reviews with weight ``smoothing``
+    (the Holt level), whose variance is ``smoothing / (2 - smoothing)`` of
+    one review's. A move shorter than that estimate's 95% margin of error
+    (Student's t with ``m - 1`` degrees of freedom, since a few readings
+    measure their own noise poorly) could be sampling noise, and a firm
+    does not pay to redesign on noise. One reading carries no measure of its
+    noise and never justifies a move. So a small research budget buys rare
+    moves, not wild ones.
     """
     count = len(readings)
     if count < 2:
         return False
-    error = float(np.sqrt(readings.var(axis=0, ddof=1).sum() / count))
+    error = np.sqrt(readings.var(axis=0, ddof=1).sum() / count * smoothing / (2.0 - smoothing))
     return bool(np.linalg.norm(goal - offering) > scipy.stats.t.ppf(0.975, count - 1) * error)
 
 

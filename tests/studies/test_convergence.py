@@ -11,7 +11,7 @@ import pytest
 from sim.studies import convergence
 
 SIZES = (10_000, 40_000)
-SEEDS = range(8)
+SEEDS = range(12)
 
 
 @pytest.fixture(scope="module")

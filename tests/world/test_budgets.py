@@ -21,15 +21,19 @@ def test_a_programme_shrinks_to_its_share_of_revenue_and_to_the_cash_on_hand(com
     assert strategies.programme_scale(centric, costs, revenue=rich, cash=-1.0) == 0.0
 
 
-def test_one_reading_or_a_move_within_the_margin_of_error_never_justifies_a_redesign():
+def test_one_reading_or_a_move_within_the_estimates_margin_of_error_never_justifies_a_redesign():
     rng = np.random.default_rng(0)
     offering = np.zeros(4)
-    assert not strategies.beyond_noise(np.ones((1, 4)), offering, goal=np.ones(4))
+    assert not strategies.beyond_noise(np.ones((1, 4)), offering, np.ones(4), smoothing=0.5)
     noisy = offering + rng.standard_normal((3, 4))  # three readings scattered around where the firm already is
-    assert not strategies.beyond_noise(noisy, offering, goal=noisy.mean(axis=0))
+    assert not strategies.beyond_noise(noisy, offering, noisy.mean(axis=0), smoothing=0.5)
     precise = 0.5 + 0.05 * rng.standard_normal((50, 4))
-    assert strategies.beyond_noise(precise, offering, goal=precise.mean(axis=0))
-    assert not strategies.beyond_noise(precise, precise.mean(axis=0), goal=precise.mean(axis=0) + 0.001)
+    assert strategies.beyond_noise(precise, offering, precise.mean(axis=0), smoothing=0.5)
+    assert not strategies.beyond_noise(precise, precise.mean(axis=0), precise.mean(axis=0) + 0.001, smoothing=0.5)
+    # a smoothed estimate is surer than one review: the same short move passes with more smoothing
+    near = precise.mean(axis=0) + 0.012
+    assert not strategies.beyond_noise(precise, precise.mean(axis=0), near, smoothing=1.0)
+    assert strategies.beyond_noise(precise, precise.mean(axis=0), near, smoothing=0.2)
 
 
 @pytest.mark.parametrize("size", [20_000, 100_000])
