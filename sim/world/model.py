@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import mesa
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize_scalar
 
 from sim.config.schema import SimConfig
 from sim.world import events
@@ -247,6 +248,29 @@ class MarketModel(mesa.Model):
         """
         self.remove_all_agents()
         mesa.Agent._ids.pop(self, None)
+
+    def monopoly_price(self, code: int) -> float:
+        """The price that maximises firm ``code``'s profit from the segment it serves most, were it alone there.
+
+        Its customers' only alternative is then buying nothing: each customer
+        present in that segment buys from it with the logit probability of its
+        offer (at the firm's offering and service) against the outside option,
+        and the price maximises the margin over unit cost times the expected
+        buyers. A value-pricing firm above it would be charging more than any
+        monopolist of its audience would (ODD 8.12).
+        """
+        population, offers, firm = self.population, self.offers(), self.firms[code]
+        segment = np.bincount(population.segment[population.firm == code]).argmax()
+        customers = np.flatnonzero((population.segment == segment) & ~population.gone)
+        alpha = population.price_sensitivity[customers]
+        worth = value(population, offers, self.config, customers)[:, code] + alpha * (offers.price[code] - 1.0)
+        outside = self.config.market.behaviour.outside_utility
+
+        def loss(price: float) -> float:
+            weight = np.exp(worth - alpha * (price - 1.0) - outside)
+            return -(price - firm.unit_cost) * float(np.mean(weight / (1.0 + weight)))
+
+        return float(minimize_scalar(loss, bounds=(firm.unit_cost, 50.0), method="bounded").x)
 
     def exit_firm(self, firm: Firm) -> np.ndarray:
         """A firm out of cash (or leaving by an ``exit`` event) exits; its customers are released to shop again.

@@ -11,7 +11,6 @@ from scipy.optimize import minimize_scalar
 
 import sim
 from sim.world.metrics import logit_nash_prices, logit_shares
-from sim.world.offers import value
 
 SEEDS = range(8)
 BURN_IN = 60  # months before the prices are judged
@@ -61,22 +60,6 @@ def test_profit_seeking_firms_settle_at_the_logit_nash_prices(market):
 
 
 
-def _monopoly_price(model: sim.MarketModel, firm) -> float:
-    """The price that maximises ``firm``'s profit from the segment it serves most, were it alone with buying nothing."""
-    population, offers = model.population, model.offers()
-    segment = np.bincount(population.segment[population.firm == firm.code]).argmax()
-    customers = np.flatnonzero(population.segment == segment)
-    alpha = population.price_sensitivity[customers]
-    worth = value(population, offers, model.config, customers)[:, firm.code] + alpha * (firm.price - 1.0)
-    outside = model.config.market.behaviour.outside_utility
-
-    def loss(price: float) -> float:
-        weight = np.exp(worth - alpha * (price - 1.0) - outside)
-        return -(price - firm.unit_cost) * float(np.mean(weight / (1.0 + weight)))
-
-    return float(minimize_scalar(loss, bounds=(firm.unit_cost, 50.0), method="bounded").x)
-
-
 @pytest.mark.parametrize("scenario", ["default", "best_buy"])
 def test_value_pricing_never_settles_above_the_monopoly_price(scenario):
     """Buying nothing is among a value-pricing firm's alternatives, so rivals cannot ratchet it past a monopolist.
@@ -91,4 +74,4 @@ def test_value_pricing_never_settles_above_the_monopoly_price(scenario):
             model.step()
         for firm in model.firms:
             if firm.alive and firm.strategy.pricing_policy == "value":
-                assert firm.price <= _monopoly_price(model, firm), (firm.name, firm.price)
+                assert firm.price <= model.monopoly_price(firm.code), (firm.name, firm.price)
