@@ -334,7 +334,10 @@ class StrategyConfig:
     ``research_budget`` caps what a review's listening (surveys, interviews,
     tracking) may cost: that share of the revenue booked since the last
     review, and never more than the cash on hand; the planned respondents are
-    bought in proportion. ``target_segment`` names the segment a targeting firm plans around (a
+    bought in proportion. ``move_confidence`` is the confidence with which
+    the firm's estimate of its audience's ideal must differ from its
+    offering before it pays to move (0: it moves on any estimate of two or
+    more readings). ``target_segment`` names the segment a targeting firm plans around (a
     decision taken for it, as in Best Buy's redesign); empty, it ranks
     segments by estimated CLV. ``pricing_policy``: list price with
     promotions when losing ground, price to value against the best rival,
@@ -362,6 +365,7 @@ class StrategyConfig:
     review_every: int = 3
     target_segment: str = ""
     research_budget: float = 0.1
+    move_confidence: float = 0.95
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -379,6 +383,7 @@ class StrategyConfig:
                  f"must be >= 1, got {self.review_every}")
         _check_range(self.adjust_rate, f"{path}.adjust_rate", 0.0, 1.0)
         _check_range(self.research_budget, f"{path}.research_budget", 0.0, 1.0)
+        _check_range(self.move_confidence, f"{path}.move_confidence", 0.0, 0.999)
         _check_range(self.promotion_depth, f"{path}.promotion_depth", 0.0, 0.9)
         _check_range(self.reaction_threshold, f"{path}.reaction_threshold", 0.0, 1.0)
         _check_range(self.winback_discount, f"{path}.winback_discount", 0.0, 1.0)

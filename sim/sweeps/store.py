@@ -189,12 +189,15 @@ def plan(sweep: Path) -> Plan:
 
 
 def _outcomes(complete: pd.DataFrame) -> pd.DataFrame:
-    """One row per complete job and firm: the headline outcomes of its ``summary.json`` (undefined ones null)."""
+    """One row per complete job and firm: the headline outcomes of its ``summary.json`` (undefined ones null).
+
+    A job written by an older version lacks the outcomes added since: null, not an error.
+    """
     rows = []
     for job, directory in zip(complete["job"], complete["directory"], strict=True):
         summary = json.loads((Path(directory) / "summary.json").read_text())
-        rows += [{"job": job, "firm": firm["firm"], **{name: firm[name] for name in OUTCOMES}, "alive": firm["alive"]}
-                 for firm in summary["firms"]]
+        rows += [{"job": job, "firm": firm["firm"], **{name: firm.get(name) for name in OUTCOMES},
+                  "alive": firm["alive"]} for firm in summary["firms"]]
     return pd.DataFrame(rows).astype({name: "Float64" for name in OUTCOMES} | {"alive": "boolean"})
 
 

@@ -304,7 +304,8 @@ class Firm(mesa.Agent):
         config = self.model.config
         population = self.model.population
         goal = strategies.projected_ideal(self.ideal, self.ideal_trend, self.strategy.lead)
-        if not strategies.beyond_noise(self.readings, self.offering, goal, LEVEL_SMOOTHING):
+        if not strategies.beyond_noise(self.readings, self.offering, goal, LEVEL_SMOOTHING,
+                                       self.strategy.move_confidence):
             return
         proposed = self.offering + self.strategy.adjust_rate * (goal - self.offering)
         cost = config.market.costs.reposition_cost * config.market.total_customers * float(

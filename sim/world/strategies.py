@@ -176,17 +176,19 @@ def projected_ideal(
     return estimate + lead * drift
 
 
-def beyond_noise(readings: np.ndarray, offering: np.ndarray, goal: np.ndarray, smoothing: float) -> bool:
+def beyond_noise(
+    readings: np.ndarray, offering: np.ndarray, goal: np.ndarray, smoothing: float, confidence: float = 0.95
+) -> bool:
     """Whether the firm's estimate can tell ``goal`` apart from the current ``offering``.
 
     One review's mean of ``readings`` (m, k) has a standard error of
     ``sqrt(sum of per-attribute variances / m)``; the firm's estimate is an
     exponentially weighted mean of its reviews with weight ``smoothing``
     (the Holt level), whose variance is ``smoothing / (2 - smoothing)`` of
-    one review's. A move shorter than that estimate's 95% margin of error
-    (Student's t with ``m - 1`` degrees of freedom, since a few readings
-    measure their own noise poorly) could be sampling noise, and a firm
-    does not pay to redesign on noise. One reading carries no measure of its
+    one review's. A move shorter than that estimate's margin of error at
+    ``confidence`` (two-sided; Student's t with ``m - 1`` degrees of freedom,
+    since a few readings measure their own noise poorly) could be sampling
+    noise, and a firm does not pay to redesign on noise. One reading carries no measure of its
     noise and never justifies a move. So a small research budget buys rare
     moves, not wild ones.
     """
@@ -194,7 +196,8 @@ def beyond_noise(readings: np.ndarray, offering: np.ndarray, goal: np.ndarray, s
     if count < 2:
         return False
     error = np.sqrt(readings.var(axis=0, ddof=1).sum() / count * smoothing / (2.0 - smoothing))
-    return bool(np.linalg.norm(goal - offering) > scipy.stats.t.ppf(0.975, count - 1) * error)
+    quantile = scipy.stats.t.ppf(0.5 + confidence / 2, count - 1)
+    return bool(np.linalg.norm(goal - offering) > quantile * error)
 
 
 def reposition_pays(

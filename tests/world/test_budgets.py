@@ -36,6 +36,16 @@ def test_one_reading_or_a_move_within_the_estimates_margin_of_error_never_justif
     assert strategies.beyond_noise(precise, precise.mean(axis=0), near, smoothing=0.2)
 
 
+def test_move_confidence_zero_moves_on_any_estimate_of_two_readings_and_higher_confidence_asks_more():
+    rng = np.random.default_rng(1)
+    readings = 0.5 + 0.1 * rng.standard_normal((20, 4))
+    offering = readings.mean(axis=0)
+    short = offering + 0.01
+    assert strategies.beyond_noise(readings, offering, short, smoothing=0.5, confidence=0.0)
+    assert not strategies.beyond_noise(readings, offering, short, smoothing=0.5, confidence=0.95)
+    assert not strategies.beyond_noise(readings[:1], offering, short, smoothing=0.5, confidence=0.0)
+
+
 @pytest.mark.parametrize("size", [20_000, 100_000])
 def test_no_firm_spends_more_on_listening_than_its_budget_share_of_revenue(compose, size):
     config = compose(*SMALL, "market.steps=60", f"market.total_customers={size}")
