@@ -39,7 +39,7 @@ _HOMES = {
     # running it
     "run_model": "sim.world.run", "RunResult": "sim.world.results", "MarketModel": "sim.world.model",
     "OUTCOMES": "sim.world.outcomes", "money": "sim.world.outcomes", "money_change": "sim.world.outcomes",
-    "bass_cumulative": "sim.world.metrics",
+    **dict.fromkeys(("bass_cumulative", "logit_docking_equilibrium"), "sim.world.metrics"),
     # its files and figures
     **dict.fromkeys(("read_results", "write_results"), "sim.output.files"),
     **dict.fromkeys(("market_figure", "comparison_figure", "interval_bars", "interval_bands", "convergence_figure"),

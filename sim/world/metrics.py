@@ -6,7 +6,12 @@ same definitions serve the model, the result tables and the tests.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from sim.config.schema import SimConfig
 
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
@@ -106,3 +111,21 @@ def logit_nash_prices(
         raise ArithmeticError(f"no logit-Nash equilibrium found: {solved.message}")
     prices = solved.x
     return prices, logit_shares(qualities - price_sensitivity * prices, outside_utility)
+
+
+def logit_docking_equilibrium(config: SimConfig) -> dict[str, tuple[float, float]]:
+    """Each firm's Bertrand-Nash price and share in a ``scenario=logit_docking`` market (ODD 8.11).
+
+    There the one segment's customers know every firm and choose by
+    ``alpha (1 - p) + service_sensitivity x service`` against the outside
+    option, so a firm's quality is ``alpha + service_sensitivity x service``
+    and its unit cost its goods plus its service cost.
+    """
+    segment = next(iter(config.segments.values()))
+    names = list(config.firms)
+    service = np.array([config.firms[name].service for name in names])
+    costs = np.array([config.firms[name].unit_cost for name in names]) + config.market.costs.service_cost * service**2
+    qualities = segment.price_sensitivity + segment.service_sensitivity * service
+    prices, shares = logit_nash_prices(segment.price_sensitivity, costs, qualities,
+                                       config.market.behaviour.outside_utility)
+    return {name: (float(price), float(share)) for name, price, share in zip(names, prices, shares, strict=True)}

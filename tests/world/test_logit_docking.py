@@ -36,22 +36,11 @@ def test_the_reference_monopoly_price_maximises_profit():
     assert price == pytest.approx(best.x, rel=1e-6)
 
 
-def _equilibrium(config: sim.SimConfig) -> dict[str, float]:
-    """The Bertrand-Nash price of every firm of a docking market, from its costs, service and the segment."""
-    segment = config.segments["everyone"]
-    names = list(config.firms)
-    service = np.array([config.firms[name].service for name in names])
-    costs = np.array([config.firms[name].unit_cost for name in names]) + config.market.costs.service_cost * service**2
-    qualities = segment.price_sensitivity + segment.service_sensitivity * service
-    prices, _ = logit_nash_prices(segment.price_sensitivity, costs, qualities, config.market.behaviour.outside_utility)
-    return dict(zip(names, prices, strict=True))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("market", MARKETS)
 def test_profit_seeking_firms_settle_at_the_logit_nash_prices(market):
     config = sim.load_config(["scenario=logit_docking", *MARKETS[market]])
-    expected = _equilibrium(config)
+    expected = {firm: price for firm, (price, _) in sim.logit_docking_equilibrium(config).items()}
     settled = [run[run["step"] > BURN_IN].groupby("firm", observed=True)["price"].mean()
                for run in (sim.run_model(config, seed=seed).firms for seed in SEEDS)]
     mean = sum(settled) / len(settled)
