@@ -27,8 +27,8 @@ FACTORS = (0.5, 1.5)
 BASELINE = "baseline"
 RESOLUTION_AND_HORIZON = ("customers", "steps", "steps_per_year", "attributes")
 # shares must sum to 1; positions and drift are covered by market.drift; the purchase process is steady by default
-# (its dials act only in a Poisson segment, ODD 7.9)
-SEGMENT_FIXED = ("share", "needs", "drift", "purchases")
+# (its dials act only in a Poisson segment, ODD 7.9); arrivals are 0 by default, which no factor moves
+SEGMENT_FIXED = ("share", "needs", "drift", "purchases", "arrivals")
 FIRM_PARAMETERS = ("price", "service", "unit_cost", "fixed_cost", "initial_cash")
 
 
