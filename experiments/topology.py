@@ -13,17 +13,17 @@ inside segments, which favours a firm that serves one segment well. The
 verdict (centric out-earns focused) is expected to hold on every network.
 
 What the run showed (``python experiments/topology.py``, 10 seeds per network,
-default market, 95% intervals): the verdict does not change: on every network
-the order is centric > focused > obsessed, centric ahead of focused in 10 of
-10 seeds, and the obsessed firm exits in every run. What changes is the size
-of the edge: small-world +33.7 M [+32.4, +34.9], scale-free +33.0 M, random
-+33.2 M (neither distinguishable from small-world: -0.7 M [-2.7, +1.3] and
--0.4 M [-2.8, +1.9], paired), fully mixed +36.1 M (+2.5 M [+0.8, +4.2]) and
-homophilous +43.3 M (+9.6 M [+8.4, +10.8]): when talk stays inside segments
-the centric firm earns 57.0 M against 48.9 M, and the focused firm's share
-falls from 0.457 to 0.425 (the centric firm's rises from 0.370 to 0.391).
-Scale-free hubs do not help any firm; homophily, not reach, is what matters
-here.
+default market, 95% intervals; version 0.4.0): the verdict does not change: on
+every network the order is centric > focused > obsessed, centric ahead of
+focused in 10 of 10 seeds, and the obsessed firm exits in every run. What
+changes is the size of the edge: small-world +24.1 M [+23.3, +25.0],
+scale-free +25.2 M, random +24.7 M (neither distinguishable from small-world:
++1.1 M [-0.1, +2.2] and +0.5 M [-0.4, +1.5], paired), fully mixed +26.3 M
+(+2.2 M [+1.1, +3.2]) and homophilous +30.1 M (+6.0 M [+4.7, +7.3]): when
+talk stays inside segments the centric firm earns 42.9 M against 38.3 M, the
+focused firm 12.8 M against 14.2 M, and the focused firm's share falls from
+0.429 to 0.394 (the centric firm's rises from 0.424 to 0.456). Scale-free
+hubs do not help any firm; homophily, not reach, is what matters here.
 
 Usage: ``.venv/bin/python experiments/topology.py [--networks small_world,scale_free,...] [--seeds 10] [--workers 2]
 [--out DIR] [overrides ...]``. Every network runs the same seeds. Writes ``runs.parquet``,
