@@ -22,7 +22,7 @@ DOCUMENTED_DISAGREEMENTS = {
     ("nokia_apple", "incumbent_holds_enthusiasts"): "docs/ODD.md 8.7: the centric rival wins the enthusiasts anyway",
     ("nokia_apple", "incumbent_holds_profit"): "docs/ODD.md 8.7: the centric rival out-earns a 50% incumbent anyway",
     ("amazon_prime", "later_profit_higher"): "docs/ODD.md 8.8: at the default service cost it never pays back",
-    ("amazon_prime", "equity_higher"): "docs/ODD.md 8.12: undecided since budgets follow the accounts",
+    ("amazon_prime", "equity_higher"): "docs/ODD.md 8.13: undecided since budgets follow the accounts",
 }
 
 
