@@ -80,22 +80,33 @@ def read_log(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:
     return check_log(raw, columns)
 
 
-def cdnow_path() -> Path:
-    """Where the CDNOW master log is: inside the installed ``lifetimes`` wheel (MIT), read as a file, not imported."""
+def cdnow_path(name: str = "CDNOW_master.txt") -> Path:
+    """Where a CDNOW file is: inside the installed ``lifetimes`` wheel (MIT), read as a file, not imported.
+
+    ``CDNOW_master.txt`` is the whole log (23,570 customers); ``CDNOW_sample.txt``
+    the 2,357-customer sample Fader, Hardie and Lee (2005) fitted.
+    """
     try:
         files = importlib.metadata.files("lifetimes") or []
     except importlib.metadata.PackageNotFoundError:
         raise LogError("the CDNOW log ships in the lifetimes wheel: pip install -e '.[calibration]'") from None
     for file in files:
-        if file.name == "CDNOW_master.txt":
+        if file.name == name:
             return Path(file.locate())
-    raise LogError("the installed lifetimes wheel has no datasets/CDNOW_master.txt")
+    raise LogError(f"the installed lifetimes wheel has no datasets/{name}")
 
 
 def read_cdnow(path: Path | None = None) -> pd.DataFrame:
     """The CDNOW master log (id, date YYYYMMDD, CDs, dollars; whitespace-separated), checked like any log."""
     raw = pd.read_csv(path or cdnow_path(), sep=r"\s+", header=0, names=["customer", "date", "cds", "amount"],
                       dtype=str)
+    return check_log(raw)
+
+
+def read_cdnow_sample() -> pd.DataFrame:
+    """The CDNOW sample (id, panel id, date YYYYMMDD, CDs, dollars; whitespace-separated, no header), checked."""
+    raw = pd.read_csv(cdnow_path("CDNOW_sample.txt"), sep=r"\s+", header=None,
+                      names=["customer", "panel", "date", "cds", "amount"], dtype=str)
     return check_log(raw)
 
 
