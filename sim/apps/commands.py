@@ -191,9 +191,10 @@ CALIBRATE_KEYS = {  # key: (default, meaning)
     "columns.customer": ("customer", "heading of the customer id column"),
     "columns.date": ("date", "heading of the date column"),
     "columns.amount": ("amount", "heading of the amount column"),
+    "method": ("likelihood", "how the process is fitted: likelihood (Pareto/NBD, exact) or moments (simulated)"),
     "seed": ("0", "seed of the simulated cohorts and the optimiser"),
-    "iterations": ("40", "generations of differential evolution at most"),
-    "cohorts": ("3", "simulated copies of the cohort per evaluation of the objective"),
+    "iterations": ("40", "with method=moments: generations of differential evolution at most"),
+    "cohorts": ("3", "with method=moments: simulated copies of the cohort per evaluation of the objective"),
     "replicates": ("20", "fresh simulated cohorts in the forecast"),
     "benchmark": ("true", "also fit BG/NBD (needs the calibration extra)"),
     "out": (None, "results folder (default outputs/calibrate/<date>_<time>)"),
@@ -221,6 +222,10 @@ def _calibrate_arguments(argv: Sequence[str], program: str) -> dict[str, str]:
     for key, least in (("seed", 0), ("iterations", 1), ("cohorts", 1), ("replicates", 2)):
         if not values[key].isdigit() or int(values[key]) < least:
             fail(f"{key}: must be a whole number >= {least}, got {values[key]!r}", program)
+    from sim.clv.calibration import METHODS
+
+    if values["method"] not in METHODS:
+        fail(f"method: must be one of {', '.join(METHODS)}, got {values['method']!r}", program)
     if values["benchmark"].lower() not in ("true", "false"):
         fail(f"benchmark: must be true or false, got {values['benchmark']!r}", program)
     return values
@@ -232,8 +237,9 @@ def calibrate_main(argv: Sequence[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in ("-h", "--help"):
         print(f"usage: {program} data=<csv> calibration_end=<date> holdout_end=<date> [key=value ...]\n")
-        print("Calibrate one segment's purchase and dropout process to a cohort's transaction log (method of "
-              "simulated moments),\nforecast the holdout and compare with BG/NBD. Keys:")
+        print("Calibrate one segment's purchase and dropout process to a cohort's transaction log (by the\n"
+              "Pareto/NBD's likelihood, or simulated moments), forecast the holdout and compare with Pareto/NBD\n"
+              "and BG/NBD. Keys:")
         for key, (default, meaning) in CALIBRATE_KEYS.items():
             print(f"  {key:<17} {meaning}" + (f" [{default}]" if default is not None else ""))
         return
@@ -251,7 +257,7 @@ def calibrate_main(argv: Sequence[str] | None = None) -> None:
     try:
         result = forecast.study(cohort, seed=int(values["seed"]), iterations=int(values["iterations"]),
                                 replicates=int(values["replicates"]), benchmark=values["benchmark"].lower() == "true",
-                                cohorts=int(values["cohorts"]))
+                                cohorts=int(values["cohorts"]), method=values["method"])
     except ImportError as error:
         fail(f"benchmark: {error} (or benchmark=false)", program)
     except ValueError as error:

@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import differential_evolution
 
-from sim.clv.translog import Cohort
+from sim.clv import paretonbd
+from sim.clv.likelihood import Estimate
+from sim.clv.translog import WEEKS_PER_YEAR, Cohort
 from sim.config.schema import PurchaseConfig
-from sim.world.purchases import count_purchases, draw_habits, drop_out
+from sim.world.purchases import count_purchases, draw_habits, drop_out, time_alive
 
-WEEKS_PER_YEAR = 52
 BOUNDS = {  # per year, and gamma shapes; searched on a log scale
     "rate": (0.3, 60.0),
     "rate_shape": (0.02, 20.0),
@@ -67,11 +68,16 @@ class Histories:
 
 
 def simulate(purchases: PurchaseConfig, birth: np.ndarray, weeks: int, calibration_weeks: int,
-             seed: int, replicates: int = 1) -> Histories:
+             seed: int, replicates: int = 1, continuous: bool = False) -> Histories:
     """Run the purchase process for customers born at ``birth`` (weeks since week 0), week by week.
 
     A customer's first week is counted from its birth on; in each week it
-    may first drop out, and buys if it has not (the market model's order).
+    may first drop out, and buys if it has not: the market model's order,
+    which the method of simulated moments fits. With ``continuous`` a
+    customer who drops out buys over the part of the week it was still
+    there (:func:`sim.world.purchases.time_alive`), so the weekly steps add
+    no bias to the continuous-time process the likelihood fits. (Under the
+    market's order the forecast of CDNOW at week 78 is 0.9 points lower.)
     """
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(replicates)]
     n = birth.size
@@ -84,9 +90,14 @@ def simulate(purchases: PurchaseConfig, birth: np.ndarray, weeks: int, calibrati
         for week in range(weeks):
             exposure = np.clip(week + 1 - birth, 0.0, 1.0)
             who = np.flatnonzero(alive & (exposure > 0))
-            alive[who[drop_out(habits, who, exposure[who] / WEEKS_PER_YEAR, rng)]] = False
-            who = who[alive[who]]
-            counts = count_purchases(habits, who, exposure[who] / WEEKS_PER_YEAR, rng)
+            span = exposure[who] / WEEKS_PER_YEAR
+            leaving = drop_out(habits, who, span, rng)
+            alive[who[leaving]] = False
+            if continuous:
+                counts = count_purchases(habits, who, time_alive(habits, who, span, leaving, rng), rng)
+            else:
+                who = who[~leaving]
+                counts = count_purchases(habits, who, span[~leaving], rng)
             paths[replicate, week] = counts.sum()
             if week < calibration_weeks:
                 calibration[replicate, who, week] = counts
@@ -149,16 +160,28 @@ def purchases_from(vector: np.ndarray, amount_shape: float = 0.0) -> PurchaseCon
     return PurchaseConfig(process="poisson", amount_shape=amount_shape, **values)
 
 
+METHODS = ("likelihood", "moments")
+
+
 @dataclass
 class Fit:
-    """A calibrated purchase process and how it was found."""
+    """A calibrated purchase process and how it was found.
+
+    ``method`` is ``likelihood`` (the Pareto/NBD's exact likelihood,
+    :mod:`sim.clv.paretonbd`; ``likelihood`` holds the search) or ``moments``
+    (simulated moments; ``objective``, ``evaluations`` and ``moments`` say
+    how it went). What one purchase is worth is fitted apart, by the moments
+    of the log's purchase amounts, with either method.
+    """
 
     purchases: PurchaseConfig
-    objective: float
-    evaluations: int
+    method: str
     seconds: float
     amount_mean: float
-    moments: int
+    objective: float | None = None
+    evaluations: int | None = None
+    moments: int | None = None
+    likelihood: Estimate | None = None
 
     def segment_overrides(self, segment: str) -> list[str]:
         """Hydra overrides that give ``segment`` this purchase process.
@@ -177,6 +200,16 @@ def amount_shape(amounts: np.ndarray) -> tuple[float, float]:
     """Mean and gamma shape (by moments: mean^2 / variance) of what one purchase is worth; shape 0 if all equal."""
     mean, variance = float(amounts.mean()), float(amounts.var())
     return mean, (mean**2 / variance if variance > 0 else 0.0)
+
+
+def calibrate_by_likelihood(cohort: Cohort) -> Fit:
+    """Fit the rate and dropout distributions by the Pareto/NBD's exact likelihood: the simulator's own process."""
+    if cohort.customers["frequency"].sum() == 0:
+        raise ValueError("calibration_end: no customer bought twice by then; there is nothing to calibrate")
+    fitted = paretonbd.fit(cohort.customers)
+    mean, shape = amount_shape(cohort.amounts) if cohort.amounts.size else (0.0, 0.0)
+    return Fit(purchases=paretonbd.purchase_dials(fitted, shape), method="likelihood",
+               seconds=fitted.search.seconds, amount_mean=mean, likelihood=fitted.search)
 
 
 def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: int = 10, cohorts: int = 3) -> Fit:
@@ -207,8 +240,8 @@ def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: i
     result = differential_evolution(objective, bounds, seed=seed, maxiter=iterations, popsize=population,
                                     tol=1e-4, polish=False, init="sobol")
     mean, shape = amount_shape(cohort.amounts) if cohort.amounts.size else (0.0, 0.0)
-    return Fit(purchases=purchases_from(result.x, shape), objective=float(result.fun), evaluations=evaluations,
-               seconds=time.perf_counter() - started, amount_mean=mean, moments=len(target))
+    return Fit(purchases=purchases_from(result.x, shape), method="moments", seconds=time.perf_counter() - started,
+               amount_mean=mean, objective=float(result.fun), evaluations=evaluations, moments=len(target))
 
 
 def conditional_expected(histories: Histories, cohort: Cohort) -> np.ndarray:

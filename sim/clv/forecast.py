@@ -1,11 +1,13 @@
-"""A calibration study: fit the simulator to a cohort, forecast its holdout, and set BG/NBD beside it.
+"""A calibration study: fit the simulator to a cohort, forecast its holdout, and set the standard models beside it.
 
 One function, :func:`study`, does what ``market-sim-calibrate`` and
 ``experiments/cdnow.py`` both run: calibrate a segment's purchase process
-(:mod:`sim.clv.calibration`), simulate the whole horizon in fresh cohorts, fit
-the BG/NBD benchmark (:mod:`sim.clv.bgnbd`) on the same split, and compare both
-with what the customers really did, in aggregate (the weekly cumulative
-curve) and one by one (conditional expected holdout purchases).
+(:mod:`sim.clv.calibration`: by the Pareto/NBD's exact likelihood, or by
+simulated moments), simulate the whole horizon in fresh cohorts, fit the
+benchmarks on the same split (Pareto/NBD by maximum likelihood,
+:mod:`sim.clv.paretonbd`; BG/NBD by pymc-marketing's MAP, :mod:`sim.clv.bgnbd`),
+and compare each with what the customers really did, in aggregate (the weekly
+cumulative curve) and one by one (conditional expected holdout purchases).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.clv import bgnbd, calibration
+from sim.clv import bgnbd, calibration, paretonbd
 from sim.clv.translog import Cohort
 from sim.output.files import atomic_write_text, write_figure, write_table
 
 FREQUENCY_GROUPS = 8  # customers compared by calibration repeat purchases 0..6 and 7+
+MODELS = ("simulator", "paretonbd", "bgnbd")
 
 
 @dataclass
@@ -34,15 +37,18 @@ class Study:
         cohort: the real cohort.
         fit: the calibrated purchase process.
         bgnbd: the BG/NBD point estimates, or ``None`` when pymc-marketing is not installed.
+        paretonbd: the Pareto/NBD maximum likelihood estimates.
         weekly: tidy weekly cumulative repeat purchases: ``week``, ``series`` (actual, simulator,
-            simulator_low, simulator_high, bgnbd) and ``cumulative``.
-        customers: the calibration summary with holdout purchases ``actual``, ``simulator`` and ``bgnbd``.
+            simulator_low, simulator_high, paretonbd, bgnbd) and ``cumulative``.
+        customers: the calibration summary with holdout purchases ``actual``, ``simulator``, ``paretonbd``
+            and ``bgnbd``.
         replicates: fresh simulated cohorts behind the simulator's forecast.
     """
 
     cohort: Cohort
     fit: calibration.Fit
     bgnbd: object | None
+    paretonbd: paretonbd.ParetoNBDFit
     weekly: pd.DataFrame
     customers: pd.DataFrame
     replicates: int
@@ -58,7 +64,7 @@ class Study:
         end, cut = self.cohort.holdout_weeks, self.cohort.calibration_weeks
         actual = wide["actual"]
         rows = []
-        for model in [m for m in ("simulator", "bgnbd") if m in wide]:
+        for model in [m for m in MODELS if m in wide]:
             predicted = wide[model]
             holdout = predicted[end] - predicted[cut]
             truth = actual[end] - actual[cut]
@@ -78,45 +84,58 @@ class Study:
     def by_frequency(self) -> pd.DataFrame:
         """Mean holdout purchases by calibration repeat purchases (0..6, 7+): actual and each model's expectation."""
         group = np.minimum(self.customers["frequency"], FREQUENCY_GROUPS - 1).rename("frequency")
-        columns = [c for c in ("actual", "simulator", "bgnbd") if c in self.customers]
+        columns = [c for c in ("actual", *MODELS) if c in self.customers]
         table = self.customers[columns].groupby(group).mean()
         table.insert(0, "customers", group.value_counts().sort_index())
         return table.reset_index()
 
 
 def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int = 20, benchmark: bool = True,
-          cohorts: int = 3, on_progress: Callable[[str], None] = print) -> Study:
+          cohorts: int = 3, on_progress: Callable[[str], None] = print, method: str = "likelihood") -> Study:
     """Calibrate, forecast, benchmark (see the module docstring); ``on_progress`` gets one line per stage.
 
+    ``method`` is how the simulator's process is fitted: ``likelihood`` (the
+    default: the simulated process is the Pareto/NBD, so its exact
+    likelihood fits it) or ``moments`` (simulated moments, for processes
+    without a closed-form likelihood; ``iterations`` and ``cohorts`` tune it).
     Raises ImportError at once when ``benchmark`` is asked for without pymc-marketing.
     """
     if benchmark:
         bgnbd.require()
-    on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
-                f"(differential evolution, at most {iterations} generations, "
-                f"{cohorts} simulated cohorts per evaluation)")
-    fit = calibration.calibrate(cohort, seed=seed, iterations=iterations, cohorts=cohorts)
-    on_progress(f"calibrated in {fit.seconds:.0f} s ({fit.evaluations} simulated cohorts); "
-                f"forecasting in {replicates} fresh cohorts")
+    if method == "likelihood":
+        on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
+                    f"(Pareto/NBD maximum likelihood)")
+        fit = calibration.calibrate_by_likelihood(cohort)
+    else:
+        on_progress(f"calibrating on {cohort.size:,} customers, {cohort.calibration_weeks} weeks "
+                    f"(simulated moments: differential evolution, at most {iterations} generations, "
+                    f"{cohorts} simulated cohorts per evaluation)")
+        fit = calibration.calibrate(cohort, seed=seed, iterations=iterations, cohorts=cohorts)
+    on_progress(f"calibrated in {fit.seconds:.1f} s; forecasting in {replicates} fresh cohorts")
     runs = calibration.simulate(fit.purchases, cohort.birth, cohort.holdout_weeks, cohort.calibration_weeks,
-                                seed=seed + 1, replicates=replicates)
+                                seed=seed + 1, replicates=replicates, continuous=fit.method == "likelihood")
     paths = np.cumsum(runs.paths, axis=1)
     weeks = np.arange(1, cohort.holdout_weeks + 1)
     series = {"actual": np.cumsum(cohort.weekly), "simulator": paths.mean(axis=0),
               "simulator_low": np.quantile(paths, 0.05, axis=0), "simulator_high": np.quantile(paths, 0.95, axis=0)}
     customers = cohort.customers.rename(columns={"holdout": "actual"})
     customers["simulator"] = calibration.conditional_expected(runs, cohort)
+    horizon = cohort.holdout_weeks - cohort.calibration_weeks
+    pareto = (paretonbd.ParetoNBDFit(**fit.likelihood.values, search=fit.likelihood)  # the same fit: not twice
+              if fit.likelihood is not None else paretonbd.fit(cohort.customers))
+    series["paretonbd"] = paretonbd.expected_cumulative(pareto, cohort.birth, cohort.holdout_weeks)
+    customers["paretonbd"] = paretonbd.conditional_expected(pareto, cohort.customers, horizon)
     fitted = None
     if benchmark:
         on_progress("fitting BG/NBD (pymc-marketing, MAP)")
         summary = cohort.customers.rename(columns={"customer": "customer_id"})
         fitted = bgnbd.fit(summary)
         series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, cohort.holdout_weeks)
-        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary,
-                                                        cohort.holdout_weeks - cohort.calibration_weeks)
+        customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary, horizon)
     weekly = pd.DataFrame([{"week": week, "series": name, "cumulative": float(value)}
                            for name, values in series.items() for week, value in zip(weeks, values, strict=True)])
-    return Study(cohort=cohort, fit=fit, bgnbd=fitted, weekly=weekly, customers=customers, replicates=replicates)
+    return Study(cohort=cohort, fit=fit, bgnbd=fitted, paretonbd=pareto, weekly=weekly, customers=customers,
+                 replicates=replicates)
 
 
 def report(result: Study) -> str:
@@ -131,13 +150,22 @@ def report(result: Study) -> str:
         f"repeat purchases: {int(cohort.weekly[:cohort.calibration_weeks].sum()):,} in calibration, "
         f"{int(cohort.weekly[cohort.calibration_weeks:].sum()):,} in the holdout",
         "",
-        "calibrated purchase process (method of simulated moments, differential evolution):",
+        "calibrated purchase process (" + ("the Pareto/NBD's exact likelihood" if fit.method == "likelihood"
+                                          else "method of simulated moments, differential evolution") + "):",
         f"  purchase rate   mean {p.rate:.3f} per year, gamma shape {p.rate_shape:.3f}",
         f"  dropout hazard  mean {p.dropout:.3f} per year, gamma shape {p.dropout_shape:.3f}",
         f"  per purchase    mean {fit.amount_mean:.2f}, gamma shape {p.amount_shape:.3f} (moments of the log)",
-        f"  objective {fit.objective:.3f} (mean squared z-score over {fit.moments} moments), "
-        f"{fit.evaluations} simulated cohorts, {fit.seconds:.0f} s",
     ]
+    if fit.likelihood is not None:
+        search = fit.likelihood
+        lines.append(f"  log-likelihood {search.log_likelihood:,.1f}; {search.agreeing} of {search.starts} starts "
+                     f"reached it; {search.seconds:.1f} s")
+    else:
+        lines.append(f"  objective {fit.objective:.3f} (mean squared z-score over {fit.moments} moments), "
+                     f"{fit.evaluations} simulated cohorts, {fit.seconds:.0f} s")
+    q = result.paretonbd
+    lines.append(f"Pareto/NBD (maximum likelihood): r {q.r:.3f}, alpha {q.alpha:.3f} weeks, s {q.s:.3f}, "
+                 f"beta {q.beta:.3f} weeks (log-likelihood {q.search.log_likelihood:,.1f})")
     if result.bgnbd is not None:
         b = result.bgnbd
         lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
@@ -184,9 +212,12 @@ def write(result: Study, out: Path, source: str) -> None:
     write_figure(forecast_figure(result.weekly, result.by_frequency(), result.cohort.calibration_weeks),
                  out / "forecast.png")
     atomic_write_text(out / "segment.yaml", segment_yaml(result, source))
-    fit = {"purchases": asdict(result.fit.purchases), "amount_mean": result.fit.amount_mean,
+    fit = {"method": result.fit.method, "purchases": asdict(result.fit.purchases),
+           "amount_mean": result.fit.amount_mean,
            "objective": result.fit.objective, "moments": result.fit.moments, "evaluations": result.fit.evaluations,
+           "likelihood": None if result.fit.likelihood is None else asdict(result.fit.likelihood),
            "seconds": result.fit.seconds, "bgnbd": None if result.bgnbd is None else asdict(result.bgnbd),
+           "paretonbd": {name: getattr(result.paretonbd, name) for name in paretonbd.PARAMETERS},
            "overrides": result.fit.segment_overrides("everyone")}
     atomic_write_text(out / "fit.json", json.dumps(fit, indent=2, allow_nan=False) + "\n")
     atomic_write_text(out / "report.md", report(result) + "\n")

@@ -30,11 +30,10 @@ import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
 from sim.clv.likelihood import Estimate, maximise
+from sim.clv.translog import WEEKS_PER_YEAR
 from sim.config.schema import PurchaseConfig
 
 PARAMETERS = ("r", "alpha", "s", "beta")
-#: Days in a year: the dials are per year, the fit per week of seven days.
-DAYS_PER_YEAR = 365.25
 #: Starting points of the search: every combination of these for (r, alpha, s, beta), in weeks.
 START_GRID = ((0.2, 2.0), (2.0, 20.0), (0.2, 2.0), (2.0, 20.0))
 
@@ -84,9 +83,44 @@ def purchase_dials(fit: ParetoNBDFit, amount_shape: float = 0.0) -> PurchaseConf
     """The segment's ``purchases`` dials that are this Pareto/NBD, exactly.
 
     A gamma(r, alpha) rate per week has mean r / alpha and shape r; per year
-    the mean is ``DAYS_PER_YEAR / 7`` times as large and the shape the same.
+    the mean is ``WEEKS_PER_YEAR`` (365.25 / 7) times as large and the shape the same.
     The same holds for the dropout hazard with (s, beta).
     """
-    weeks_per_year = DAYS_PER_YEAR / 7.0
-    return PurchaseConfig(process="poisson", rate=weeks_per_year * fit.r / fit.alpha, rate_shape=fit.r,
-                          amount_shape=amount_shape, dropout=weeks_per_year * fit.s / fit.beta, dropout_shape=fit.s)
+    return PurchaseConfig(process="poisson", rate=WEEKS_PER_YEAR * fit.r / fit.alpha, rate_shape=fit.r,
+                          amount_shape=amount_shape, dropout=WEEKS_PER_YEAR * fit.s / fit.beta, dropout_shape=fit.s)
+
+
+def _expected_new(fit: ParetoNBDFit, t: np.ndarray) -> np.ndarray:
+    """E[X(t)]: expected repeat purchases of a new customer in its first t weeks (Schmittlein et al. 1987)."""
+    r, alpha, s, beta = fit.r, fit.alpha, fit.s, fit.beta
+    if abs(s - 1.0) < 1e-9:
+        return r * beta / alpha * np.log1p(t / beta)
+    return r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
+
+
+def expected_cumulative(fit: ParetoNBDFit, birth: np.ndarray, weeks: int) -> np.ndarray:
+    """(weeks,) expected cumulative repeat purchases of a cohort born at ``birth`` (weeks) at weeks 1..weeks."""
+    births, counts = np.unique(np.asarray(birth, dtype=float), return_counts=True)
+    age = np.arange(1, weeks + 1, dtype=float)[:, None] - births[None, :]
+    return _expected_new(fit, np.clip(age, 0.0, None)) @ counts
+
+
+def probability_alive(fit: ParetoNBDFit, summary: pd.DataFrame) -> np.ndarray:
+    """(n,) each customer's chance of still being a customer at the end of calibration, given its history."""
+    r, alpha, s, beta = fit.r, fit.alpha, fit.s, fit.beta
+    x, t_x, T = (summary[column].to_numpy(dtype=float) for column in ("frequency", "recency", "T"))
+    alive = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+             - (r + x) * np.log(alpha + T) - s * np.log(beta + T))
+    return np.exp(alive - log_likelihood(np.array([r, alpha, s, beta]), x, t_x, T))
+
+
+def conditional_expected(fit: ParetoNBDFit, summary: pd.DataFrame, horizon: float) -> np.ndarray:
+    """(n,) each customer's expected repeat purchases in the ``horizon`` weeks after calibration, given its history."""
+    r, alpha, s, beta = fit.r, fit.alpha, fit.s, fit.beta
+    x, T = summary["frequency"].to_numpy(dtype=float), summary["T"].to_numpy(dtype=float)
+    if abs(s - 1.0) < 1e-9:
+        ahead = (r + x) * (beta + T) / (alpha + T) * np.log1p(horizon / (beta + T))
+    else:
+        ahead = ((r + x) * (beta + T) / ((alpha + T) * (s - 1.0))
+                 * (1.0 - ((beta + T) / (beta + T + horizon)) ** (s - 1.0)))
+    return ahead * probability_alive(fit, summary)

@@ -19,6 +19,10 @@ import pandas as pd
 
 COLUMNS = ("customer", "date", "amount")
 """The fields a log must give; ``columns.<field>=<name>`` maps them to a file's own headings."""
+DAYS_PER_YEAR = 365.25
+"""Days in a year: a log's time is counted in days, the segment's dials are per year."""
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+"""Weeks of seven days in a year: the unit the summaries and the literature's parameters use."""
 
 
 class LogError(ValueError):

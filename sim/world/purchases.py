@@ -94,3 +94,20 @@ def purchase_worth(habits: Habits, who: np.ndarray, counts: np.ndarray, rng: np.
 def drop_out(habits: Habits, who: np.ndarray, dt: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Which of customers ``who`` (a bool mask over them) leave the market for good in a step of ``dt`` years."""
     return rng.random(who.size) < -np.expm1(-habits.dropout[who] * dt)
+
+
+def time_alive(habits: Habits, who: np.ndarray, dt: np.ndarray, leaving: np.ndarray,
+               rng: np.random.Generator) -> np.ndarray:
+    """How long (years) each of customers ``who`` was in the market in a step of ``dt`` (m,) years.
+
+    Those ``leaving`` (a bool mask over them, from :func:`drop_out`) left at an
+    exponential time given that it fell within the step: the inverse of the
+    truncated distribution, ``-log(1 - u (1 - exp(-hazard dt))) / hazard``.
+    The rest were there all step. A forecast that buys over this time, not
+    over the whole step or none of it, is the continuous-time process exactly.
+    """
+    alive = np.array(dt, dtype=float, copy=True)
+    if leaving.any():
+        hazard, span = habits.dropout[who[leaving]], alive[leaving]
+        alive[leaving] = -np.log1p(-rng.random(hazard.size) * -np.expm1(-hazard * span)) / hazard
+    return alive
