@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 
 from sim import extras
-from sim.clv.likelihood import maximise
+from sim.clv.likelihood import cohort_expectation, maximise
 
 COLUMNS = ["customer_id", "frequency", "recency", "T"]
 
@@ -127,8 +127,8 @@ def _expected_new(fit: BetaGeoFit, t: np.ndarray) -> np.ndarray:
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
 
 
-def expected_cumulative(fit: BetaGeoFit, birth: np.ndarray, weeks: int) -> np.ndarray:
-    """Expected cumulative repeat purchases of a cohort at the end of weeks 1..weeks: the curve FHL 2005 plot.
+def expected_cumulative(fit: BetaGeoFit, birth: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Expected cumulative repeat purchases of a cohort at each of ``times``: the curve FHL 2005 plot.
 
     Customer i has made its first purchase at ``birth[i]`` weeks after the
     cohort's week 0 (fractional allowed), so at time t it contributes
@@ -137,14 +137,12 @@ def expected_cumulative(fit: BetaGeoFit, birth: np.ndarray, weeks: int) -> np.nd
     Args:
         fit: The BG/NBD parameters.
         birth: (n,) first-purchase times in weeks since the cohort's week 0.
-        weeks: How many weeks to tally.
+        times: (m,) weeks since the cohort's week 0 to tally at (the ends of weeks 1, 2, ..., or exact dates).
 
     Returns:
-        (weeks,) sum over customers of E[X(t - birth_i)] at t = 1, ..., weeks.
+        (m,) sum over customers of E[X(t - birth_i)] at each t of ``times``.
     """
-    births, counts = np.unique(np.asarray(birth, dtype=float), return_counts=True)  # a cohort shares few birth days
-    age = np.arange(1, weeks + 1, dtype=float)[:, None] - births[None, :]
-    return _expected_new(fit, np.clip(age, 0.0, None)) @ counts
+    return cohort_expectation(lambda age: _expected_new(fit, age), birth, times)
 
 
 def conditional_expected(fit: BetaGeoFit, summary: pd.DataFrame, horizon: float) -> np.ndarray:

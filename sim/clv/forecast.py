@@ -35,6 +35,8 @@ class Study:
 
     Attributes:
         cohort: the real cohort.
+        at_cut: cumulative repeat purchases at the exact end of calibration, per series (actual and each
+            model's), which the holdout totals are counted from.
         fit: the calibrated purchase process.
         bgnbd: the BG/NBD point estimates, or ``None`` when pymc-marketing is not installed.
         paretonbd: the Pareto/NBD maximum likelihood estimates.
@@ -52,6 +54,7 @@ class Study:
     weekly: pd.DataFrame
     customers: pd.DataFrame
     replicates: int
+    at_cut: dict[str, float]
 
     @property
     def curves(self) -> pd.DataFrame:
@@ -63,11 +66,11 @@ class Study:
         wide = self.curves
         end, cut = self.cohort.holdout_weeks, self.cohort.calibration_weeks
         actual = wide["actual"]
+        truth = actual[end] - self.at_cut["actual"]
         rows = []
         for model in [m for m in MODELS if m in wide]:
             predicted = wide[model]
-            holdout = predicted[end] - predicted[cut]
-            truth = actual[end] - actual[cut]
+            holdout = predicted[end] - self.at_cut[model]
             per_customer = self.customers[model] - self.customers["actual"]
             rows.append({
                 "model": model,
@@ -113,42 +116,53 @@ def study(cohort: Cohort, seed: int = 0, iterations: int = 40, replicates: int =
         fit = calibration.calibrate(cohort, seed=seed, iterations=iterations, cohorts=cohorts)
     on_progress(f"calibrated in {fit.seconds:.1f} s; forecasting in {replicates} fresh cohorts")
     runs = calibration.simulate(fit.purchases, cohort.birth, cohort.holdout_weeks, cohort.calibration_weeks,
-                                seed=seed + 1, replicates=replicates, continuous=fit.method == "likelihood")
+                                seed=seed + 1, replicates=replicates, continuous=fit.method == "likelihood",
+                                cut=cohort.calibration_span, end=cohort.holdout_span)
     paths = np.cumsum(runs.paths, axis=1)
     weeks = np.arange(1, cohort.holdout_weeks + 1)
+    ends = np.minimum(weeks, cohort.holdout_span)  # the last week ends on the holdout's last day
+    exact = np.array([cohort.calibration_span, cohort.holdout_span])
+    at_cut = {"actual": float(cohort.customers["frequency"].sum()),
+              "simulator": float(runs.calibration.sum()) / replicates}
     series = {"actual": np.cumsum(cohort.weekly), "simulator": paths.mean(axis=0),
               "simulator_low": np.quantile(paths, 0.05, axis=0), "simulator_high": np.quantile(paths, 0.95, axis=0)}
     customers = cohort.customers.rename(columns={"holdout": "actual"})
     customers["simulator"] = calibration.conditional_expected(runs, cohort)
-    horizon = cohort.holdout_weeks - cohort.calibration_weeks
+    horizon = cohort.holdout_span - cohort.calibration_span
     pareto = (paretonbd.ParetoNBDFit(**fit.likelihood.values, search=fit.likelihood)  # the same fit: not twice
               if fit.likelihood is not None else paretonbd.fit(cohort.customers))
-    series["paretonbd"] = paretonbd.expected_cumulative(pareto, cohort.birth, cohort.holdout_weeks)
+    series["paretonbd"] = paretonbd.expected_cumulative(pareto, cohort.birth, ends)
+    at_cut["paretonbd"] = float(paretonbd.expected_cumulative(pareto, cohort.birth, exact)[0])
     customers["paretonbd"] = paretonbd.conditional_expected(pareto, cohort.customers, horizon)
     fitted = None
     if benchmark:
         on_progress("fitting BG/NBD (pymc-marketing, MAP)")
         summary = cohort.customers.rename(columns={"customer": "customer_id"})
         fitted = bgnbd.fit(summary)
-        series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, cohort.holdout_weeks)
+        series["bgnbd"] = bgnbd.expected_cumulative(fitted, cohort.birth, ends)
+        at_cut["bgnbd"] = float(bgnbd.expected_cumulative(fitted, cohort.birth, exact)[0])
         customers["bgnbd"] = bgnbd.conditional_expected(fitted, summary, horizon)
     weekly = pd.DataFrame([{"week": week, "series": name, "cumulative": float(value)}
                            for name, values in series.items() for week, value in zip(weeks, values, strict=True)])
     return Study(cohort=cohort, fit=fit, bgnbd=fitted, paretonbd=pareto, weekly=weekly, customers=customers,
-                 replicates=replicates)
+                 replicates=replicates, at_cut=at_cut)
 
 
 def report(result: Study) -> str:
     """The study as text: the cohort, the fitted process, and both forecasts against the actual."""
     cohort, fit, p = result.cohort, result.fit, result.fit.purchases
-    end = cohort.start + pd.Timedelta(weeks=cohort.holdout_weeks) - pd.Timedelta(days=1)
-    cut = cohort.start + pd.Timedelta(weeks=cohort.calibration_weeks) - pd.Timedelta(days=1)
+    end = cohort.start + pd.Timedelta(days=round(cohort.holdout_span * 7)) - pd.Timedelta(days=1)
+    cut = cohort.start + pd.Timedelta(days=round(cohort.calibration_span * 7)) - pd.Timedelta(days=1)
+    in_calibration = int(cohort.customers["frequency"].sum())
     lines = [
         f"cohort: {cohort.size:,} customers, first purchases from {cohort.start.date()}; "
-        f"calibration to {cut.date()} ({cohort.calibration_weeks} weeks), holdout to {end.date()} "
-        f"({cohort.holdout_weeks} weeks)",
-        f"repeat purchases: {int(cohort.weekly[:cohort.calibration_weeks].sum()):,} in calibration, "
-        f"{int(cohort.weekly[cohort.calibration_weeks:].sum()):,} in the holdout",
+        f"calibration to {cut.date()} ({cohort.calibration_span:.2f} weeks), holdout to {end.date()} "
+        f"({cohort.holdout_span:.2f} weeks); purchases on one day count once, time is counted in days",
+        *([f"note: the log's last purchase is on {cohort.log_end.date()}, "
+           f"{(end - cohort.log_end).days} day(s) before the holdout's end: the actual counts nobody buying then"]
+          if cohort.log_end < end else []),
+        f"repeat purchases: {in_calibration:,} in calibration, "
+        f"{int(cohort.weekly.sum()) - in_calibration:,} in the holdout",
         "",
         "calibrated purchase process (" + ("the Pareto/NBD's exact likelihood" if fit.method == "likelihood"
                                           else "method of simulated moments, differential evolution") + "):",
@@ -171,11 +185,12 @@ def report(result: Study) -> str:
         lines.append(f"BG/NBD (pymc-marketing MAP): r {b.r:.3f}, alpha {b.alpha:.3f} weeks, a {b.a:.3f}, "
                      f"b {b.b:.3f} ({b.seconds:.0f} s)")
     wide = result.curves
-    fitted, actual = wide.loc[cohort.calibration_weeks, "simulator"], wide.loc[cohort.calibration_weeks, "actual"]
-    lines.append(f"fit to the calibration period: {fitted:,.0f} simulated repeat purchases by week "
-                 f"{cohort.calibration_weeks} against {actual:,.0f} ({fitted / actual - 1:+.1%})")
+    fitted, actual = result.at_cut["simulator"], result.at_cut["actual"]
+    lines.append(f"fit to the calibration period: {fitted:,.0f} simulated repeat purchases by {cut.date()} "
+                 f"against {actual:,.0f} ({fitted / actual - 1:+.1%})")
     actual = wide["actual"].iloc[-1]
-    lines += ["", f"cumulative repeat purchases at week {cohort.holdout_weeks}: actual {actual:,.0f}; "
+    lines += ["", f"cumulative repeat purchases at {end.date()} (week {cohort.holdout_span:.2f}): "
+                  f"actual {actual:,.0f}; "
                   f"simulator 90% Monte Carlo range {wide['simulator_low'].iloc[-1]:,.0f}-"
                   f"{wide['simulator_high'].iloc[-1]:,.0f} over {result.replicates} cohorts", ""]
     errors = result.errors()

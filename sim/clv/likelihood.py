@@ -95,3 +95,16 @@ def _log_errors(negative: Callable[[np.ndarray], float], at: np.ndarray, step: f
     except np.linalg.LinAlgError:
         return np.full(size, np.nan)
     return np.sqrt(np.where(variance > 0, variance, np.nan))
+
+
+def cohort_expectation(expected_new: Callable[[np.ndarray], np.ndarray], birth: np.ndarray,
+                       times: np.ndarray) -> np.ndarray:
+    """(m,) a cohort's expected cumulative repeat purchases at each of ``times`` (weeks since its week 0).
+
+    A customer born at ``birth[i]`` contributes ``expected_new(t - birth[i])``
+    (a model's E[X(t)] for a new customer) once t passes its birth, nothing
+    before; customers born on the same day are counted together.
+    """
+    births, counts = np.unique(np.asarray(birth, dtype=float), return_counts=True)
+    age = np.asarray(times, dtype=float)[:, None] - births[None, :]
+    return expected_new(np.clip(age, 0.0, None)) @ counts

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln, hyp2f1
 
-from sim.clv.likelihood import Estimate, maximise
+from sim.clv.likelihood import Estimate, cohort_expectation, maximise
 from sim.clv.translog import WEEKS_PER_YEAR
 from sim.config.schema import PurchaseConfig
 
@@ -98,11 +98,9 @@ def _expected_new(fit: ParetoNBDFit, t: np.ndarray) -> np.ndarray:
     return r * beta / (alpha * (s - 1.0)) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
 
 
-def expected_cumulative(fit: ParetoNBDFit, birth: np.ndarray, weeks: int) -> np.ndarray:
-    """(weeks,) expected cumulative repeat purchases of a cohort born at ``birth`` (weeks) at weeks 1..weeks."""
-    births, counts = np.unique(np.asarray(birth, dtype=float), return_counts=True)
-    age = np.arange(1, weeks + 1, dtype=float)[:, None] - births[None, :]
-    return _expected_new(fit, np.clip(age, 0.0, None)) @ counts
+def expected_cumulative(fit: ParetoNBDFit, birth: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Expected cumulative repeat purchases of a cohort born at ``birth`` (weeks) at each of ``times`` (weeks)."""
+    return cohort_expectation(lambda age: _expected_new(fit, age), birth, times)
 
 
 def probability_alive(fit: ParetoNBDFit, summary: pd.DataFrame) -> np.ndarray:

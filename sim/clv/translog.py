@@ -120,9 +120,15 @@ class Cohort:
 
     Attributes:
         start: the cohort's week 0 (its first purchase day).
-        calibration_weeks, holdout_weeks: weeks from ``start`` to the end of each period (end days included).
+        calibration_weeks, holdout_weeks: whole or partial weeks from ``start`` to the end of each period (the
+            rows of a weekly table; the last may end before seven days are up).
+        calibration_span, holdout_span: weeks from ``start`` to the end of each period's last day, exactly:
+            a forecast runs to these, never past the given dates.
+        log_end: the day of the log's last purchase.
         birth: (n,) each customer's first purchase, in weeks since ``start``.
         counts: (n, holdout_weeks) each customer's repeat purchases week by week.
+        calibration_counts: (n, calibration_weeks) the same, counting only purchases by the calibration end
+            (a week the end falls in holds only its days up to the end).
         customers: per customer (in the order of ``birth`` and ``counts``) ``customer``, ``frequency``,
             ``recency``, ``T`` (the calibration summary BG/NBD takes, in weeks) and ``holdout`` (repeat
             purchases after the calibration end).
@@ -132,8 +138,12 @@ class Cohort:
     start: pd.Timestamp
     calibration_weeks: int
     holdout_weeks: int
+    calibration_span: float
+    holdout_span: float
+    log_end: pd.Timestamp
     birth: np.ndarray
     counts: np.ndarray
+    calibration_counts: np.ndarray
     customers: pd.DataFrame
     amounts: np.ndarray
 
@@ -160,7 +170,10 @@ def build_cohort(log: pd.DataFrame, calibration_end: str | pd.Timestamp, holdout
 
     A customer's purchases on one day are one purchase (a basket); the
     cohort is everyone whose first purchase falls by ``calibration_end``, and
-    transactions after ``holdout_end`` are left out.
+    transactions after ``holdout_end`` are left out. Both periods end at the
+    end of their given day, not at the end of a week. A log's last purchase
+    need not be its last day of observation, so a holdout may end after it;
+    :attr:`Cohort.log_end` keeps it, and the report says so when it does.
     """
     calibration, holdout = _day(calibration_end, "calibration_end"), _day(holdout_end, "holdout_end")
     if holdout <= calibration:
@@ -184,6 +197,9 @@ def build_cohort(log: pd.DataFrame, calibration_end: str | pd.Timestamp, holdout
     people = days.groupby("customer").agg(first=("first", "first"))
     counts = np.zeros((len(people), holdout_weeks), dtype=np.int32)
     np.add.at(counts, (people.index.get_indexer(repeat["customer"]), np.floor(weeks(repeat["date"])).astype(int)), 1)
+    calibration_counts = np.zeros((len(people), calibration_weeks), dtype=np.int32)
+    np.add.at(calibration_counts, (people.index.get_indexer(in_calibration["customer"]),
+                                   np.floor(weeks(in_calibration["date"])).astype(int)), 1)
     counted = in_calibration.groupby("customer").agg(frequency=("date", "size"), last=("date", "max"))
     later = repeat[repeat["date"] > calibration].groupby("customer").size().rename("holdout")
     people = people.join(counted).join(later)
@@ -198,5 +214,8 @@ def build_cohort(log: pd.DataFrame, calibration_end: str | pd.Timestamp, holdout
         "holdout": people["holdout"].to_numpy(),
     })
     return Cohort(start=start, calibration_weeks=calibration_weeks, holdout_weeks=holdout_weeks,
-                  birth=weeks(people["first"]).to_numpy(dtype=float), counts=counts, customers=customers,
+                  calibration_span=float(weeks(calibration + pd.Timedelta(days=1))),
+                  holdout_span=float(weeks(holdout + pd.Timedelta(days=1))), log_end=log["date"].max(),
+                  birth=weeks(people["first"]).to_numpy(dtype=float), counts=counts,
+                  calibration_counts=calibration_counts, customers=customers,
                   amounts=in_calibration["amount"].to_numpy(dtype=float))

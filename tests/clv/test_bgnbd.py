@@ -10,6 +10,7 @@ from sim.clv.bgnbd import BetaGeoFit, conditional_expected, expected_cumulative,
 
 TRUTH = BetaGeoFit(r=0.25, alpha=4.0, a=0.8, b=2.5, seconds=0.0)
 WEEKS = 39
+WEEK_ENDS = np.arange(1, WEEKS + 1)  # the ends of weeks 1..39, where the curve is tallied
 
 
 def simulate(params: BetaGeoFit, n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -44,9 +45,9 @@ def fitted(cohort: tuple[pd.DataFrame, np.ndarray]) -> BetaGeoFit:
 
 def test_map_fit_recovers_the_cohort_curve(cohort: tuple[pd.DataFrame, np.ndarray], fitted: BetaGeoFit) -> None:
     summary, birth = cohort
-    truth = expected_cumulative(TRUTH, birth, WEEKS)
+    truth = expected_cumulative(TRUTH, birth, WEEK_ENDS)
     assert abs(summary["frequency"].sum() / truth[-1] - 1) < 0.1  # the simulation is the model it claims to be
-    assert abs(expected_cumulative(fitted, birth, WEEKS)[-1] / truth[-1] - 1) < 0.1
+    assert abs(expected_cumulative(fitted, birth, WEEK_ENDS)[-1] / truth[-1] - 1) < 0.1
     assert fitted.r == pytest.approx(TRUTH.r, rel=0.25)
     assert fitted.alpha == pytest.approx(TRUTH.alpha, rel=0.25)
     assert fitted.seconds > 0
@@ -64,10 +65,10 @@ def test_closed_forms_agree_with_the_library(cohort: tuple[pd.DataFrame, np.ndar
     ages = np.array([0.0, 0.5, 13.0, 39.0, 78.0])
     new = model.expected_purchases_new_customer(customers, t=ages).to_numpy().ravel()
     assert new[0] == 0
-    late = expected_cumulative(TRUTH, np.array([38.5]), WEEKS)  # born half a week before the end of week 39
+    late = expected_cumulative(TRUTH, np.array([38.5]), WEEK_ENDS)  # born half a week before the end of week 39
     assert np.all(late[:-1] == 0)
     assert late[-1] == pytest.approx(new[1], rel=1e-6)
-    at_zero = expected_cumulative(TRUTH, np.zeros(1), 78)
+    at_zero = expected_cumulative(TRUTH, np.zeros(1), np.arange(1, 79))
     np.testing.assert_allclose(at_zero[ages[2:].astype(int) - 1], new[2:], rtol=1e-6)
     ahead = model.expected_purchases(customers, future_t=39).to_numpy().ravel()
     np.testing.assert_allclose(conditional_expected(TRUTH, customers, 39), ahead, rtol=1e-6)
@@ -81,6 +82,6 @@ def test_conditional_expectation_rises_with_frequency_for_a_recent_buyer(fitted:
 
 
 def test_expected_cumulative_is_zero_before_births_and_then_rises() -> None:
-    curve = expected_cumulative(TRUTH, np.array([4.0, 4.0, 6.5]), 20)
+    curve = expected_cumulative(TRUTH, np.array([4.0, 4.0, 6.5]), np.arange(1, 21))
     assert np.all(curve[:4] == 0)  # weeks 1-4 end at or before the first birth
     assert np.all(np.diff(curve[3:]) > 0)

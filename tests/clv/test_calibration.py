@@ -69,7 +69,8 @@ def test_calibration_recovers_the_process_that_made_a_cohort(cohort: translog.Co
     counts[:, 39] = made.holdout
     frequency = counts[:, :39].sum(axis=1)
     synthetic = translog.Cohort(
-        start=cohort.start, calibration_weeks=39, holdout_weeks=78, birth=np.repeat(cohort.birth, 3), counts=counts,
+        start=cohort.start, calibration_weeks=39, holdout_weeks=78, calibration_span=39.0, holdout_span=78.0,
+        log_end=cohort.log_end, birth=np.repeat(cohort.birth, 3), counts=counts, calibration_counts=counts[:, :39],
         customers=pd.DataFrame({"customer": np.arange(frequency.size).astype(str), "frequency": frequency,
                                 "recency": 0.0, "T": 0.0, "holdout": made.holdout}),
         amounts=np.array([1.0]))
@@ -178,3 +179,24 @@ def test_the_installed_command_reports_a_bad_log_without_a_traceback(tmp_path: P
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"market-sim-calibrate: error: data: {log} is not a readable CSV file")
+
+
+def test_periods_end_on_their_given_days_not_on_whole_weeks() -> None:
+    """A holdout ending mid-week stops that day: in the cohort, in the simulated forecast and in the models."""
+    log = translog.check_log(pd.DataFrame({
+        "customer": ["a", "a", "a", "a", "b", "b"],
+        "date": ["1997-01-01", "1997-01-09", "1997-01-17", "1997-01-30", "1997-01-03", "1997-01-11"],
+        "amount": [1.0] * 6,
+    }))
+    cohort = translog.build_cohort(log, "1997-01-10", "1997-01-20")  # day 9 and day 19 after the first purchase
+    assert cohort.calibration_span == pytest.approx(10 / 7) and cohort.holdout_span == pytest.approx(20 / 7)
+    assert cohort.calibration_weeks == 2 and cohort.holdout_weeks == 3
+    assert cohort.calibration_counts.sum() == cohort.customers["frequency"].sum() == 1  # a's 01-09; b's 01-11 is after
+    assert cohort.counts.sum() == 3 and cohort.customers["holdout"].sum() == 2  # a's 01-30 is past the holdout
+    steady = calibration.purchases_from(np.log([5200.0, 1e4, 1e-6, 1.0]))  # 100 a week, the same for everyone
+    run = calibration.simulate(steady, np.zeros(2000), cohort.holdout_weeks, cohort.calibration_weeks, seed=0,
+                               continuous=True, cut=cohort.calibration_span, end=cohort.holdout_span)
+    weekly_rate = 5200.0 / translog.WEEKS_PER_YEAR
+    assert run.calibration.sum() / 2000 == pytest.approx(weekly_rate * 10 / 7, rel=0.01)
+    assert run.holdout.sum() / 2000 == pytest.approx(weekly_rate * 10 / 7, rel=0.01)  # days 10-19, not to day 20
+    assert run.paths[0, 2] / 2000 == pytest.approx(weekly_rate * 6 / 7, rel=0.02)  # the last week has six days
