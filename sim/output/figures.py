@@ -199,14 +199,14 @@ def sensitivity_figure(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: str) 
 
 
 FORECAST_SERIES = {"actual": ("actual", "black", "-"), "simulator": ("simulator (calibrated)", "C0", "--"),
-                   "bgnbd": ("BG/NBD (MAP)", "C3", ":")}
+                   "paretonbd": ("Pareto/NBD (ML)", "C2", "-."), "bgnbd": ("BG/NBD (MAP)", "C3", ":")}
 
 
 def forecast_figure(weekly: pd.DataFrame, by_frequency: pd.DataFrame, calibration_weeks: int) -> Figure:
     """A calibration study (:mod:`sim.clv.forecast`): the cohort's cumulative repeat purchases, then per customer.
 
     Left, week by week: actual, the simulator's mean with its 90% Monte Carlo
-    range, and BG/NBD, with the end of calibration marked. Right, mean
+    range, Pareto/NBD and BG/NBD, with the end of calibration marked. Right, mean
     holdout purchases by calibration repeat purchases (the conditional
     expectations plot of Fader, Hardie and Lee 2005).
     """
