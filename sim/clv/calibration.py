@@ -174,6 +174,8 @@ def purchases_from(vector: np.ndarray, amount_shape: float = 0.0) -> PurchaseCon
 
 
 METHODS = ("likelihood", "moments")
+#: The segment of ``conf/segments/single.yaml``, the market a calibration's overrides are written for.
+SINGLE_SEGMENT = "everyone"
 
 
 @dataclass
@@ -207,6 +209,19 @@ class Fit:
         return [f"segments.{segment}.purchases.process=poisson",
                 *(f"segments.{segment}.purchases.{name}={getattr(p, name):.6g}"
                   for name in ("rate", "rate_shape", "amount_shape", "dropout", "dropout_shape"))]
+
+    def market_overrides(self) -> list[str]:
+        """Overrides of a whole market of these customers: the one-segment market, its segment given this process.
+
+        They apply as they are (``market-sim`` or ``load_config``); for a
+        segment of another market use :meth:`segment_overrides` with its name.
+        """
+        return ["segments=single", *self.segment_overrides(SINGLE_SEGMENT)]
+
+    def remaining(self, years: float) -> float:
+        """The share of a closed segment of these customers still in the market after ``years``."""
+        p = self.purchases
+        return float((1.0 + p.dropout * years / p.dropout_shape) ** -p.dropout_shape) if p.dropout > 0 else 1.0
 
 
 def amount_shape(amounts: np.ndarray) -> tuple[float, float]:

@@ -177,6 +177,10 @@ def report(result: Study) -> str:
     else:
         lines.append(f"  objective {fit.objective:.3f} (mean squared z-score over {fit.moments} moments), "
                      f"{fit.evaluations} simulated cohorts, {fit.seconds:.0f} s")
+    if fit.purchases.dropout > 0:
+        lines.append(f"  as a closed segment it keeps {fit.remaining(10):.0%} of its customers after 10 years: "
+                     f"give it arrivals (segments.<name>.arrivals, about {1 - fit.remaining(1):.2f} a year "
+                     f"holds its first year) or it shrinks the market")
     q = result.paretonbd
     lines.append(f"Pareto/NBD (maximum likelihood): r {q.r:.3f}, alpha {q.alpha:.3f} weeks, s {q.s:.3f}, "
                  f"beta {q.beta:.3f} weeks (log-likelihood {q.search.log_likelihood:,.1f})")
@@ -233,6 +237,6 @@ def write(result: Study, out: Path, source: str) -> None:
            "likelihood": None if result.fit.likelihood is None else asdict(result.fit.likelihood),
            "seconds": result.fit.seconds, "bgnbd": None if result.bgnbd is None else asdict(result.bgnbd),
            "paretonbd": {name: getattr(result.paretonbd, name) for name in paretonbd.PARAMETERS},
-           "overrides": result.fit.segment_overrides("everyone")}
+           "overrides": result.fit.market_overrides()}
     atomic_write_text(out / "fit.json", json.dumps(fit, indent=2, allow_nan=False) + "\n")
     atomic_write_text(out / "report.md", report(result) + "\n")

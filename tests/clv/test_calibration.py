@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim import load_config
 from sim.apps.commands import calibrate_main
 from sim.clv import calibration, translog
 
@@ -125,6 +126,16 @@ def test_the_calibrated_segment_runs_in_a_market(compose) -> None:
     assert config.segments["everyone"].purchases.dropout == pytest.approx(2.5)
     firms = run_model(config, seed=0).firms
     assert firms["revenue"].sum() > 0
+
+
+def test_the_written_overrides_apply_to_the_market_they_were_written_for() -> None:
+    """fit.json's overrides once named a segment the default market rejects; now they name their market too."""
+    fit = calibration.Fit(purchases=calibration.purchases_from(np.log([3.0, 0.7, 2.5, 0.7]), 0.9),
+                          method="likelihood", seconds=0.0, amount_mean=38.6)
+    config = load_config(fit.market_overrides())
+    assert list(config.segments) == [calibration.SINGLE_SEGMENT]
+    assert config.segments[calibration.SINGLE_SEGMENT].purchases.dropout == pytest.approx(2.5)
+    assert fit.remaining(10) == pytest.approx((1 + 2.5 * 10 / 0.7) ** -0.7)
 
 
 BAD_LOGS = {
