@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import differential_evolution
 
-from sim.clv import paretonbd
+from sim.clv import gammagamma, paretonbd
+from sim.clv.gammagamma import GammaGammaFit
 from sim.clv.likelihood import Estimate
 from sim.clv.translog import WEEKS_PER_YEAR, Cohort
 from sim.config.schema import PurchaseConfig
@@ -185,8 +186,9 @@ class Fit:
     ``method`` is ``likelihood`` (the Pareto/NBD's exact likelihood,
     :mod:`sim.clv.paretonbd`; ``likelihood`` holds the search) or ``moments``
     (simulated moments; ``objective``, ``evaluations`` and ``moments`` say
-    how it went). What one purchase is worth is fitted apart, by the moments
-    of the log's purchase amounts, with either method.
+    how it went). What one purchase is worth is fitted apart: with
+    ``likelihood`` by the gamma-gamma model (``spend``; its ``p`` is the
+    ``amount_shape``), with ``moments`` by the moments of the log's amounts.
     """
 
     purchases: PurchaseConfig
@@ -197,6 +199,7 @@ class Fit:
     evaluations: int | None = None
     moments: int | None = None
     likelihood: Estimate | None = None
+    spend: GammaGammaFit | None = None
 
     def segment_overrides(self, segment: str) -> list[str]:
         """Hydra overrides that give ``segment`` this purchase process.
@@ -235,9 +238,10 @@ def calibrate_by_likelihood(cohort: Cohort) -> Fit:
     if cohort.customers["frequency"].sum() == 0:
         raise ValueError("calibration_end: no customer bought twice by then; there is nothing to calibrate")
     fitted = paretonbd.fit(cohort.customers)
-    mean, shape = amount_shape(cohort.amounts) if cohort.amounts.size else (0.0, 0.0)
-    return Fit(purchases=paretonbd.purchase_dials(fitted, shape), method="likelihood",
-               seconds=fitted.search.seconds, amount_mean=mean, likelihood=fitted.search)
+    spend = gammagamma.fit(cohort.customers)
+    return Fit(purchases=paretonbd.purchase_dials(fitted, spend.p), method="likelihood",
+               seconds=fitted.search.seconds + spend.search.seconds, amount_mean=float(cohort.amounts.mean()),
+               likelihood=fitted.search, spend=spend)
 
 
 def calibrate(cohort: Cohort, seed: int = 0, iterations: int = 40, population: int = 10, cohorts: int = 3) -> Fit:

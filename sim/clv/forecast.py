@@ -168,7 +168,9 @@ def report(result: Study) -> str:
                                           else "method of simulated moments, differential evolution") + "):",
         f"  purchase rate   mean {p.rate:.3f} per year, gamma shape {p.rate_shape:.3f}",
         f"  dropout hazard  mean {p.dropout:.3f} per year, gamma shape {p.dropout_shape:.3f}",
-        f"  per purchase    mean {fit.amount_mean:.2f}, gamma shape {p.amount_shape:.3f} (moments of the log)",
+        f"  per purchase    mean {fit.amount_mean:.2f}, gamma shape {p.amount_shape:.3f} "
+        + (f"(gamma-gamma: p {fit.spend.p:.3f}, q {fit.spend.q:.3f}, gamma {fit.spend.gamma:.3f}, over "
+           f"{fit.spend.search.customers:,} repeat buyers)" if fit.spend is not None else "(moments of the log)"),
     ]
     if fit.likelihood is not None:
         search = fit.likelihood
@@ -237,6 +239,7 @@ def write(result: Study, out: Path, source: str) -> None:
            "likelihood": None if result.fit.likelihood is None else asdict(result.fit.likelihood),
            "seconds": result.fit.seconds, "bgnbd": None if result.bgnbd is None else asdict(result.bgnbd),
            "paretonbd": {name: getattr(result.paretonbd, name) for name in paretonbd.PARAMETERS},
+           "gammagamma": None if result.fit.spend is None else asdict(result.fit.spend.search),
            "overrides": result.fit.market_overrides()}
     atomic_write_text(out / "fit.json", json.dumps(fit, indent=2, allow_nan=False) + "\n")
     atomic_write_text(out / "report.md", report(result) + "\n")

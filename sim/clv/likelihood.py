@@ -23,7 +23,9 @@ LOG_BOUNDS = (-9.0, 9.0)
 #: The standard normal quantile of a two-sided 95% interval.
 Z95 = 1.959963984540054
 
-LogLikelihood = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+LogLikelihood = Callable[..., np.ndarray]
+#: The summary columns a purchase-process likelihood reads: a customer's (x, t_x, T).
+PROCESS_COLUMNS = ("frequency", "recency", "T")
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class Estimate:
 
 
 def maximise(log_likelihood: LogLikelihood, summary: pd.DataFrame, names: Sequence[str],
-             grid: Sequence[Sequence[float]]) -> Estimate:
-    """Maximise ``log_likelihood(params, frequency, recency, T)`` summed over ``summary``'s customers.
+             grid: Sequence[Sequence[float]], columns: Sequence[str] = PROCESS_COLUMNS) -> Estimate:
+    """Maximise ``log_likelihood(params, *columns)`` summed over ``summary``'s customers.
 
     L-BFGS-B on the logs of the parameters from every combination of the
     ``grid`` values (one sequence per parameter). The objective is the mean
@@ -61,21 +63,22 @@ def maximise(log_likelihood: LogLikelihood, summary: pd.DataFrame, names: Sequen
     number of customers.
     """
     started = time.perf_counter()
-    x, t_x, T = (summary[column].to_numpy(dtype=float) for column in ("frequency", "recency", "T"))
+    data = [summary[column].to_numpy(dtype=float) for column in columns]
+    customers = len(summary)
 
     def objective(logs: np.ndarray) -> float:
-        value = -float(log_likelihood(np.exp(logs), x, t_x, T).mean())
+        value = -float(log_likelihood(np.exp(logs), *data).mean())
         return value if np.isfinite(value) else 1e300
 
     starts = np.log(np.array(np.meshgrid(*grid)).reshape(len(names), -1).T)
     results = [minimize(objective, start, method="L-BFGS-B", bounds=[LOG_BOUNDS] * len(names)) for start in starts]
     best = min(results, key=lambda result: result.fun)
-    agreeing = sum(abs(result.fun - best.fun) * len(x) < AGREEMENT for result in results)
-    errors = _log_errors(lambda logs: objective(logs) * len(x), best.x)
+    agreeing = sum(abs(result.fun - best.fun) * customers < AGREEMENT for result in results)
+    errors = _log_errors(lambda logs: objective(logs) * customers, best.x)
     intervals = {name: (float(np.exp(value - Z95 * error)), float(np.exp(value + Z95 * error)))
                  for name, value, error in zip(names, best.x, errors, strict=True)}
     return Estimate(values=dict(zip(names, np.exp(best.x).tolist(), strict=True)),
-                    log_likelihood=-float(best.fun) * len(x), customers=len(x), starts=len(results),
+                    log_likelihood=-float(best.fun) * customers, customers=customers, starts=len(results),
                     agreeing=int(agreeing), seconds=time.perf_counter() - started, intervals=intervals)
 
 

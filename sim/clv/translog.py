@@ -130,8 +130,9 @@ class Cohort:
         calibration_counts: (n, calibration_weeks) the same, counting only purchases by the calibration end
             (a week the end falls in holds only its days up to the end).
         customers: per customer (in the order of ``birth`` and ``counts``) ``customer``, ``frequency``,
-            ``recency``, ``T`` (the calibration summary BG/NBD takes, in weeks) and ``holdout`` (repeat
-            purchases after the calibration end).
+            ``recency``, ``T`` (the calibration summary BG/NBD takes, in weeks), ``monetary`` (the mean worth
+            of its repeat purchases in calibration, 0 if none) and ``holdout`` (repeat purchases after the
+            calibration end).
         amounts: (m,) what each repeat purchase day in the calibration period was worth.
     """
 
@@ -200,7 +201,8 @@ def build_cohort(log: pd.DataFrame, calibration_end: str | pd.Timestamp, holdout
     calibration_counts = np.zeros((len(people), calibration_weeks), dtype=np.int32)
     np.add.at(calibration_counts, (people.index.get_indexer(in_calibration["customer"]),
                                    np.floor(weeks(in_calibration["date"])).astype(int)), 1)
-    counted = in_calibration.groupby("customer").agg(frequency=("date", "size"), last=("date", "max"))
+    counted = in_calibration.groupby("customer").agg(frequency=("date", "size"), last=("date", "max"),
+                                                     monetary=("amount", "mean"))
     later = repeat[repeat["date"] > calibration].groupby("customer").size().rename("holdout")
     people = people.join(counted).join(later)
     people["frequency"] = people["frequency"].fillna(0).astype(int)
@@ -211,6 +213,7 @@ def build_cohort(log: pd.DataFrame, calibration_end: str | pd.Timestamp, holdout
         "frequency": people["frequency"].to_numpy(),
         "recency": ((last - people["first"]) / pd.Timedelta(weeks=1)).to_numpy(),
         "T": ((calibration - people["first"]) / pd.Timedelta(weeks=1)).to_numpy(),
+        "monetary": people["monetary"].fillna(0.0).to_numpy(),
         "holdout": people["holdout"].to_numpy(),
     })
     return Cohort(start=start, calibration_weeks=calibration_weeks, holdout_weeks=holdout_weeks,
