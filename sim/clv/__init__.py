@@ -6,8 +6,8 @@ BG/NBD needs the ``calibration`` extra; it loads only when used.
 from sim.lazy import exports
 
 _HOMES = {
-    **{name: f"sim.clv.{name}:" for name in ("bgnbd", "calibration", "forecast", "gammagamma", "likelihood", "paretonbd",
-                                             "survival", "translog")},
+    **{name: f"sim.clv.{name}:" for name in ("bgnbd", "calibration", "forecast", "gammagamma", "likelihood",
+                                             "paretonbd", "survival", "translog")},
     "Cohort": "sim.clv.translog",
     "LogError": "sim.clv.translog",
     "build_cohort": "sim.clv.translog",
