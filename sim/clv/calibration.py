@@ -75,12 +75,13 @@ def simulate(purchases: PurchaseConfig, birth: np.ndarray, weeks: int, calibrati
     """Run the purchase process for customers born at ``birth`` (weeks since week 0), week by week.
 
     A customer's first week is counted from its birth on; in each week it
-    may first drop out, and buys if it has not: the market model's order,
-    which the method of simulated moments fits. With ``continuous`` a
+    may first drop out, and buys if it has not: the order the method of
+    simulated moments was built and checked on. With ``continuous`` a
     customer who drops out buys over the part of the week it was still
-    there (:func:`sim.world.purchases.time_alive`), so the weekly steps add
-    no bias to the continuous-time process the likelihood fits. (Under the
-    market's order the forecast of CDNOW at week 78 is 0.9 points lower.)
+    there (:func:`sim.world.purchases.time_alive`), as the market model's
+    customers do (:func:`sim.world.phases.last_purchases`), so the steps
+    add no bias to the continuous-time process the likelihood fits. (In
+    the first order the forecast of CDNOW at week 78 is 0.9 points lower.)
 
     ``cut`` and ``end`` (weeks since week 0, default ``calibration_weeks``
     and ``weeks``) are the exact ends of the calibration period and of the

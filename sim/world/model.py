@@ -34,6 +34,7 @@ from sim.world.phases import (
     choose_firms,
     drift_needs,
     experience,
+    last_purchases,
     leave_market,
     let_go,
     spread_word_of_mouth,
@@ -184,6 +185,7 @@ class MarketModel(mesa.Model):
             experience(population, offers, config, streams["experience"])
         with clock("purchases"):
             bought = buy(population, config, streams["purchases"])
+            farewell = last_purchases(population, dropped, config, streams["purchases"])
 
         with clock("tally"):
             # a customer who dropped out is lost to its firm like one who churned
@@ -194,6 +196,10 @@ class MarketModel(mesa.Model):
             ).reshape(n_firms, n_segments)
             acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
             tallies, spend = experience_tallies(population, n_firms, n_segments, bought)
+            if dropped.size:  # those who left this month bought from their firm until they left
+                spend += np.bincount(dropped_firm * n_segments + population.segment[dropped],
+                                     weights=population.weight[dropped] * farewell,
+                                     minlength=n_firms * n_segments).reshape(n_firms, n_segments)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 

@@ -6,7 +6,7 @@ import pytest
 
 from sim.config.compose import load_config
 from sim.world.model import STREAMS, MarketModel
-from sim.world.phases import buy
+from sim.world.phases import buy, last_purchases
 from sim.world.population import NO_FIRM, create_population
 from sim.world.run import RunResult, run_model
 
@@ -133,3 +133,17 @@ def test_the_same_seed_gives_the_same_tables_with_the_process_on(compose):
     first = run_model(config, 4)
     assert (first.tenures["ended_by"] == "dropout").any()
     assert_same_tables(first, run_model(config, 4))
+
+
+def test_a_customer_who_drops_out_buys_until_it_leaves(compose):
+    """Half a month's purchases on average when the hazard is small, and each leaver's own share of its spend."""
+    config = compose("market.customers=20000", *every_segment(compose, dropout=0.6, dropout_shape=1000))
+    population = create_population(config, 3, np.random.default_rng(0), purchases=np.random.default_rng(1))
+    leavers = np.arange(population.size)
+    bought = last_purchases(population, leavers, config, np.random.default_rng(2))
+    share = bought / population.spend
+    assert ((share > 0) & (share < 1)).all()
+    hazard_step = 0.6 / 12  # E[t | t < 1 step] for an exponential of that hazard, in steps
+    expected = 1 / hazard_step - np.exp(-hazard_step) / -np.expm1(-hazard_step)
+    assert share.mean() == pytest.approx(expected, rel=0.01)
+    assert last_purchases(population, leavers[:0], config, np.random.default_rng(2)).size == 0
