@@ -36,6 +36,10 @@ class Evidence:
         return self.readings.mean(axis=0) if len(self.readings) else None
 
 
+#: The ``information`` settings under which a firm buys stated-wants surveys, and needs interviews.
+SURVEYED, RESEARCHED = ("wants", "all"), ("needs", "all")
+
+
 def audience(strategy: StrategyConfig, population: Population, own: np.ndarray, target: int) -> np.ndarray:
     """Indices of the customers a firm listens to: its ``own`` customers, its target segment, or everyone present.
 
@@ -83,9 +87,8 @@ def sample_respondents(pool: np.ndarray, wanted: int, weight: np.ndarray, rng: n
 
 def programme_cost(strategy: StrategyConfig, costs: CostConfig) -> float:
     """What a review's listening programme costs when every planned respondent is bought."""
-    asks_wants, asks_needs = strategy.information in ("wants", "all"), strategy.information in ("needs", "all")
-    surveys = strategy.survey_respondents * costs.survey_cost if asks_wants else 0.0
-    interviews = strategy.research_respondents * costs.research_cost if asks_needs else 0.0
+    surveys = strategy.survey_respondents * costs.survey_cost if strategy.information in SURVEYED else 0.0
+    interviews = strategy.research_respondents * costs.research_cost if strategy.information in RESEARCHED else 0.0
     return surveys + interviews + strategy.tracking_respondents * costs.tracking_cost
 
 
@@ -124,12 +127,12 @@ def listen(
     """
     readings: list[np.ndarray] = []
     cost = 0.0
-    if strategy.information in ("wants", "all"):
+    if strategy.information in SURVEYED:
         sample = sample_respondents(pool, int(strategy.survey_respondents * scale), population.weight, rng)
         wants = population.wants(sample)
         readings.append(wants + costs.survey_noise * rng.standard_normal(wants.shape))
         cost += costs.survey_cost * sample.size
-    if strategy.information in ("needs", "all"):
+    if strategy.information in RESEARCHED:
         sample = sample_respondents(pool, int(strategy.research_respondents * scale), population.weight, rng)
         needs = population.needs[sample]
         readings.append(needs + costs.research_noise * rng.standard_normal(needs.shape))

@@ -62,7 +62,7 @@ def test_b_obsessed_is_rated_above_focused_but_earns_less_than_centric(default_r
 
 @pytest.mark.slow
 def test_b_with_ratings_apart_from_price_the_centric_firm_is_rated_above_the_obsessed(default_runs):
-    """The brief's "obsessed has the highest NPS" does not hold against the centric firm (ODD 8.12)."""
+    """The brief's "obsessed has the highest NPS" does not hold against the centric firm (ODD 8.13)."""
     nps_lead = claims.obsessed_nps_lead(default_runs)
     assert nps_lead.high < 0, nps_lead
 
@@ -94,7 +94,7 @@ def test_counter_scenario_static_needs_and_dearer_research_shrink_the_centric_le
 @pytest.mark.slow
 def test_in_a_static_world_dear_research_reverses_the_order_only_for_a_firm_that_keeps_its_whole_programme(
         compose):
-    """ODD 8.12: with listening capped at a share of revenue, dearer research buys fewer interviews instead of
+    """ODD 8.13: with listening capped at a share of revenue, dearer research buys fewer interviews instead of
     bankrupting the centric firm; the brief's reversal needs a firm that pays for its programme whatever it earns."""
     dear = ("scenario=static_needs", "market.costs.research_cost=4000")
     capped = replicate(compose(*dear), range(10))
