@@ -41,6 +41,9 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("alternatives", nargs="+", help="scenario names or quoted override sets")
     parser.add_argument("--base", default="", help="overrides of the baseline (default: the default market)")
     parser.add_argument("--common", default="", help="overrides applied to the baseline and every alternative")
+    parser.add_argument("--config-dir", type=Path, default=None,
+                        help="a folder of your own configs laid out like conf/ (scenario/, strategy/, ...), as "
+                             "market-sim --config-dir")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="default: outputs/compare/<date>_<time>")
@@ -50,11 +53,14 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
 
     if args.seeds < 2:
         fail(f"--seeds: must be >= 2 for an interval, got {args.seeds}", "market-sim-compare")
+    if args.config_dir is not None and not args.config_dir.is_dir():
+        fail(f"--config-dir: no such folder: {args.config_dir}", "market-sim-compare")
     common = shlex.split(args.common)
+    folders = () if args.config_dir is None else (args.config_dir,)
     labels = [" ".join(scenario_or_overrides(text)) for text in args.alternatives]
     try:
-        configs = {compare.BASELINE: load_config([*shlex.split(args.base), *common])}
-        configs.update({label: load_config([*common, *scenario_or_overrides(text)])
+        configs = {compare.BASELINE: load_config([*shlex.split(args.base), *common], config_dirs=folders)}
+        configs.update({label: load_config([*common, *scenario_or_overrides(text)], config_dirs=folders)
                         for label, text in zip(labels, args.alternatives, strict=True)})
     except Exception as error:
         message = describe_bad_input(error)
@@ -197,6 +203,10 @@ CALIBRATE_KEYS = {  # key: (default, meaning)
     "cohorts": ("3", "with method=moments: simulated copies of the cohort per evaluation of the objective"),
     "replicates": ("20", "fresh simulated cohorts in the forecast"),
     "benchmark": ("true", "also fit BG/NBD (needs the calibration extra)"),
+    "scenario": (None, "also write a market of these customers as scenario/<name>.yaml in the results folder"),
+    "firms": ("default", "with scenario: the firms preset of that market (conf/firms)"),
+    "firm": (None, "with scenario: the firm the log belongs to (default: the preset's first)"),
+    "arrivals": ("log", "with scenario: new potential customers a year after calibration: log, hold or a rate"),
     "out": (None, "results folder (default outputs/calibrate/<date>_<time>)"),
 }
 
@@ -228,7 +238,34 @@ def _calibrate_arguments(argv: Sequence[str], program: str) -> dict[str, str]:
         fail(f"method: must be one of {', '.join(METHODS)}, got {values['method']!r}", program)
     if values["benchmark"].lower() not in ("true", "false"):
         fail(f"benchmark: must be true or false, got {values['benchmark']!r}", program)
+    _check_market_keys(values, program)
     return values
+
+
+def _check_market_keys(values: dict[str, str], program: str) -> None:
+    """The keys of the calibrated market (``scenario``, ``firms``, ``firm``, ``arrivals``), before any work."""
+    from sim.clv.market import ARRIVALS
+    from sim.config.compose import CONFIG_DIR
+
+    if "scenario" in values and not values["scenario"].replace("_", "").replace("-", "").isalnum():
+        fail(f"scenario: a name of letters, digits, _ and - (a file name), got {values['scenario']!r}", program)
+    presets = sorted(path.stem for path in (CONFIG_DIR / "firms").glob("*.yaml"))
+    if values["firms"] not in presets:
+        fail(f"firms: must be one of {', '.join(presets)}, got {values['firms']!r}", program)
+    arrivals = values["arrivals"]
+    if arrivals not in ARRIVALS:
+        try:
+            rate = float(arrivals)
+        except ValueError:
+            rate = -1.0
+        if not rate >= 0:
+            fail(f"arrivals: must be {', '.join(ARRIVALS)} or a rate a year >= 0, got {arrivals!r}", program)
+    if "firm" in values:
+        from sim.config import load_config
+
+        present = list(load_config([f"firms={values['firms']}"]).firms)
+        if values["firm"] not in present:
+            fail(f"firm: firms={values['firms']} has {', '.join(present)}, got {values['firm']!r}", program)
 
 
 def calibrate_main(argv: Sequence[str] | None = None) -> None:
@@ -262,11 +299,25 @@ def calibrate_main(argv: Sequence[str] | None = None) -> None:
         fail(f"benchmark: {error} (or benchmark=false)", program)
     except ValueError as error:
         fail(str(error), program)
+    market = None
+    if "scenario" in values:
+        from sim.clv import market as log_market
+        from sim.config import ConfigError
+
+        arrivals = values["arrivals"] if values["arrivals"] in log_market.ARRIVALS else float(values["arrivals"])
+        try:
+            market = log_market.build(result.fit, cohort, values["scenario"], values["firms"], values.get("firm"),
+                                      arrivals)
+        except ConfigError as error:
+            fail(str(error), program)
     print()
     print(forecast.report(result))
     out = Path(values["out"]) if "out" in values else (
         Path("outputs/calibrate") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f"))
     forecast.write(result, out, source=values["data"])
+    if market is not None:
+        log_market.write(market, out, source=values["data"])
+        print("\n" + "\n".join(market.lines(out)))
     print(f"results: {out}")
 
 

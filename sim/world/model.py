@@ -37,6 +37,7 @@ from sim.world.phases import (
     last_purchases,
     leave_market,
     let_go,
+    purchases_by_firm,
     spread_word_of_mouth,
 )
 from sim.world.population import (
@@ -184,8 +185,8 @@ class MarketModel(mesa.Model):
         with clock("experience"):
             experience(population, offers, config, streams["experience"])
         with clock("purchases"):
-            bought = buy(population, config, streams["purchases"])
-            farewell = last_purchases(population, dropped, config, streams["purchases"])
+            bought, counts = buy(population, config, streams["purchases"])
+            farewell, farewell_counts = last_purchases(population, dropped, config, streams["purchases"])
 
         with clock("tally"):
             # a customer who dropped out is lost to its firm like one who churned
@@ -196,10 +197,13 @@ class MarketModel(mesa.Model):
             ).reshape(n_firms, n_segments)
             acquired = np.bincount(moves.joined_firm, weights=population.weight[moves.joined], minlength=n_firms)
             tallies, spend = experience_tallies(population, n_firms, n_segments, bought)
+            purchases = purchases_by_firm(population, counts, tallies[0], n_firms)
             if dropped.size:  # those who left this month bought from their firm until they left
                 spend += np.bincount(dropped_firm * n_segments + population.segment[dropped],
                                      weights=population.weight[dropped] * farewell,
                                      minlength=n_firms * n_segments).reshape(n_firms, n_segments)
+                purchases += np.bincount(dropped_firm, weights=population.weight[dropped] * farewell_counts,
+                                         minlength=n_firms)
         held = tallies[0]
         shares = held.sum(axis=1) / self.segment_sizes.sum()
 
@@ -228,6 +232,7 @@ class MarketModel(mesa.Model):
                 churned=churned,
                 released=released,
                 acquired=acquired,
+                purchases=purchases,
                 won_back=moves.won_back,
                 fired=fired,
             )

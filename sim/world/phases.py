@@ -297,9 +297,10 @@ def leave_market(population: Population, config: SimConfig, rng: np.random.Gener
 
 
 def last_purchases(population: Population, leavers: np.ndarray, config: SimConfig,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """What customers ``leavers`` (m,), who dropped out this step, bought from their firm before they left.
 
+    Returns the worth and the purchases (m,), as :func:`buy` does.
     Each left at an exponential time within the step
     (:func:`sim.world.purchases.time_alive`) and bought over the part of the
     step it was still there: a steady customer that share of its ``spend``,
@@ -309,16 +310,19 @@ def last_purchases(population: Population, leavers: np.ndarray, config: SimConfi
     leavers, no draws.
     """
     if not leavers.size:
-        return np.empty(0)
+        return np.empty(0), np.empty(0)
     habits = population.habits
     step = 1.0 / config.market.steps_per_year
     there = time_alive(habits, leavers, np.full(leavers.size, step), np.ones(leavers.size, dtype=bool), rng)
     bought = population.spend[leavers] * there / step
+    purchases = there / step
     poisson = habits.poisson[leavers]
     if poisson.any():
         who = leavers[poisson]
-        bought[poisson] = purchase_worth(habits, who, count_purchases(habits, who, there[poisson], rng), rng)
-    return bought
+        counts = count_purchases(habits, who, there[poisson], rng)
+        bought[poisson] = purchase_worth(habits, who, counts, rng)
+        purchases[poisson] = counts
+    return bought, purchases
 
 
 def let_go(population: Population, idx: np.ndarray) -> None:
@@ -373,20 +377,39 @@ def experience(
                 population.satisfaction, population.score, population.attitude)
 
 
-def buy(population: Population, config: SimConfig, rng: np.random.Generator) -> np.ndarray:
-    """What each customer (n,) buys from its firm this step, in units of spend (read only for customers with a firm).
+def buy(population: Population, config: SimConfig, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """What each customer (n,) buys from its firm this step, and how many purchases that was.
 
-    Steady customers buy their ``spend``; customers of a Poisson segment buy
-    a Poisson number of times in the step (their personal rate times
-    ``1 / steps_per_year``), each purchase worth a gamma draw around their
-    worth per purchase (:mod:`sim.world.purchases`). A market where everyone buys
-    steadily returns ``spend`` itself and draws nothing.
+    Returns the worth in units of spend and the purchases (n,), both read
+    only for customers with a firm. Steady customers buy their ``spend``
+    once; customers of a Poisson segment buy a Poisson number of times in
+    the step (their personal rate times ``1 / steps_per_year``), each
+    purchase worth a gamma draw around their worth per purchase
+    (:mod:`sim.world.purchases`). A market where everyone buys steadily
+    returns ``spend`` itself and no purchases (each customer made one), and
+    draws nothing.
     """
     habits = population.habits
     if not habits.poisson.any():
-        return population.spend
+        return population.spend, None
     bought = population.spend.copy()
+    purchases = np.ones(population.size)
     buyers = np.flatnonzero(habits.poisson & (population.firm != NO_FIRM))
     counts = count_purchases(habits, buyers, 1.0 / config.market.steps_per_year, rng)
     bought[buyers] = purchase_worth(habits, buyers, counts, rng)
-    return bought
+    purchases[buyers] = counts
+    return bought, purchases
+
+
+def purchases_by_firm(population: Population, counts: np.ndarray | None, held: np.ndarray,
+                      firms: int) -> np.ndarray:
+    """Purchases from each firm this step (f,), in real units, from :func:`buy`'s ``counts``.
+
+    Without counts (everyone buys steadily) each customer made one purchase,
+    so a firm's purchases are the customers it ``held`` (f, s).
+    """
+    if counts is None:
+        return held.sum(axis=1)
+    with_firm = np.flatnonzero(population.firm != NO_FIRM)
+    return np.bincount(population.firm[with_firm], weights=population.weight[with_firm] * counts[with_firm],
+                       minlength=firms)

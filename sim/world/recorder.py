@@ -59,6 +59,7 @@ class Recorder:
         churned: np.ndarray,
         released: np.ndarray,
         acquired: np.ndarray,
+        purchases: np.ndarray,
         won_back: np.ndarray,
         fired: dict[str, list[str]],
     ) -> None:
@@ -73,7 +74,8 @@ class Recorder:
         month a firm exits, everyone it held at the start of the month is lost. Price,
         service and offering are those of ``offers``, what customers saw and
         paid this step (a review's changes show from the next row). ``fired``
-        names, per firm, the events that fired for it this step.
+        names, per firm, the events that fired for it this step. ``purchases`` (f,) are the purchases each
+        firm sold this step (:func:`sim.world.phases.purchases_by_firm`).
         """
         n_firms, n_segments = at_risk.shape
         size = n_firms * n_segments
@@ -99,6 +101,7 @@ class Recorder:
                 "share": customers[c].sum() / self.segment_sizes.sum(),
                 "market_size": float(self.segment_sizes.sum()),
                 "acquired": float(acquired[c]),
+                "purchases": float(purchases[c]),
                 "churned": float(churned[c].sum()),
                 "released": float(released[c].sum()),
                 "won_back": float(won_back[c]),

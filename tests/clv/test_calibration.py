@@ -174,6 +174,11 @@ def test_a_malformed_log_gets_one_line_and_exit_2_and_no_results(name: str, tmp_
      "holdout_end: must be after calibration_end (1997-09-30)"),
     ([f"data={SAMPLE}", "calibration_end=someday", "holdout_end=1998-06-30"],
      "calibration_end: cannot read 'someday' as a date"),
+    (["data=x.csv", *SPLIT, "scenario=mine", "arrivals=lots"], "arrivals: must be log, hold or a rate a year >= 0"),
+    (["data=x.csv", *SPLIT, "scenario=mine", "arrivals=-0.5"], "arrivals: must be log, hold or a rate a year >= 0"),
+    (["data=x.csv", *SPLIT, "scenario=mine", "firms=triopoly"], "firms: must be one of default, duopoly, monopoly"),
+    (["data=x.csv", *SPLIT, "scenario=mine", "firm=cdnow"], "firm: firms=default has focused, centric, obsessed"),
+    (["data=x.csv", *SPLIT, "scenario=../mine"], "scenario: a name of letters, digits, _ and -"),
 ])
 def test_bad_arguments_get_one_line_naming_the_key(arguments: list[str], message: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:

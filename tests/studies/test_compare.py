@@ -62,3 +62,19 @@ def test_a_bad_alternative_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert "scenario: unknown option 'no_such_scenario'" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_of_ones_own_is_found_in_a_config_dir(tmp_path):
+    """``--config-dir`` as market-sim has it: a calibrated market's scenario compared without copying it into conf/."""
+    (tmp_path / "mine" / "scenario").mkdir(parents=True)
+    (tmp_path / "mine" / "scenario" / "small.yaml").write_text(
+        "# @package _global_\nmarket:\n  customers: 600\n  steps: 6\n")
+    done = subprocess.run([COMPARE, "firms.focused.price=0.9", "--common", "scenario=small", "--config-dir",
+                           str(tmp_path / "mine"), "--seeds", "2", "--workers", "1", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert "With firms.focused.price=0.9" in done.stdout and len(runs) > 0
+    missing = subprocess.run([COMPARE, "x=1", "--config-dir", str(tmp_path / "nowhere")], capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode == 2 and missing.stderr.strip().endswith(f"no such folder: {tmp_path / 'nowhere'}")

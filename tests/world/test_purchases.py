@@ -66,14 +66,27 @@ def test_poisson_customers_buy_at_their_segment_mean_rate_with_gamma_heterogenei
     population = create_population(config, 3, np.random.default_rng(0), purchases=np.random.default_rng(1))
     population.firm[:] = 0
     rng = np.random.default_rng(2)
-    counts = np.array([np.rint(buy(population, config, rng) / population.habits.per_purchase)
+    counts = np.array([np.rint(buy(population, config, rng)[0] / population.habits.per_purchase)
                        for _ in range(12)])
     assert counts.mean() == pytest.approx(1.0, abs=0.03)  # 12 a year is one a month
     # a gamma(1) mixture of Poissons of mean 1 (geometric): variance 1 + 1^2 / shape = 2, not Poisson's 1
     assert counts[0].var() == pytest.approx(2.0, abs=0.15)
     population.firm[::2] = NO_FIRM
-    bought = buy(population, config, rng)
+    bought, purchases = buy(population, config, rng)
     assert (bought[::2] == population.spend[::2]).all()  # no firm, no draw: the tallies skip them anyway
+    assert np.array_equal(purchases[1::2] * population.habits.per_purchase[1::2], bought[1::2])
+
+
+def test_firms_count_their_purchases_one_per_steady_customer_and_each_poisson_purchase(compose, steady):
+    firms = steady.firms
+    assert np.array_equal(firms["purchases"], firms["customers"])
+    # everyone spends 1 a month at 12 a year, exactly 1 a purchase: what was bought is what was paid for
+    poisson = run_model(compose(*SMALL, *every_segment(compose, process="poisson", rate=12, amount_shape=0),
+                                *(f"segments.{name}.{dial}={value}" for name in compose().segment_names
+                                  for dial, value in (("spend", 1), ("spend_spread", 0)))), 0)
+    firms = poisson.firms
+    assert firms["purchases"].sum() > 0
+    assert np.allclose(firms["purchases"], firms["revenue"] / firms["price"])
 
 
 def test_a_poisson_market_books_what_its_steady_twin_books_on_the_same_customers(compose, steady):
@@ -140,10 +153,11 @@ def test_a_customer_who_drops_out_buys_until_it_leaves(compose):
     config = compose("market.customers=20000", *every_segment(compose, dropout=0.6, dropout_shape=1000))
     population = create_population(config, 3, np.random.default_rng(0), purchases=np.random.default_rng(1))
     leavers = np.arange(population.size)
-    bought = last_purchases(population, leavers, config, np.random.default_rng(2))
+    bought, purchases = last_purchases(population, leavers, config, np.random.default_rng(2))
     share = bought / population.spend
     assert ((share > 0) & (share < 1)).all()
     hazard_step = 0.6 / 12  # E[t | t < 1 step] for an exponential of that hazard, in steps
     expected = 1 / hazard_step - np.exp(-hazard_step) / -np.expm1(-hazard_step)
     assert share.mean() == pytest.approx(expected, rel=0.01)
-    assert last_purchases(population, leavers[:0], config, np.random.default_rng(2)).size == 0
+    assert np.allclose(purchases, share)  # steady customers: that share of one purchase
+    assert last_purchases(population, leavers[:0], config, np.random.default_rng(2))[0].size == 0
