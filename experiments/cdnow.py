@@ -17,18 +17,23 @@ customer's holdout purchases given its history.
 
 Usage: ``.venv/bin/python experiments/cdnow.py [--method likelihood|moments] [--seed 0]
 [--iterations 40] [--cohorts 3] [--replicates 20] [--no-benchmark] [--calibration-end 1997-09-30]
-[--holdout-end 1998-06-30] [--out DIR]``. Writes ``weekly.parquet``,
-``customers.parquet``, ``errors.parquet``, ``forecast.png``, ``segment.yaml``,
-``fit.json`` and ``report.md``.
+[--holdout-end 1998-06-30] [--scenario NAME [--firms default] [--arrivals log]] [--out DIR]``.
+Writes ``weekly.parquet``, ``customers.parquet``, ``errors.parquet``,
+``forecast.png``, ``segment.yaml``, ``fit.json`` and ``report.md``; with
+``--scenario`` also the market of these customers (``scenario/NAME.yaml``
+and ``market.json``, :mod:`sim.clv.market`), run with
+``market-sim --config-dir OUT scenario=NAME``.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from sim.apps import experiment, fail
-from sim.clv import forecast, translog
+from sim.clv import forecast, market, translog
+from sim.config import ConfigError
 
 STUDY = "cdnow"
 CALIBRATION_END, HOLDOUT_END = "1997-09-30", "1998-06-30"
@@ -46,19 +51,30 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=3, help="simulated copies of the cohort per evaluation")
     parser.add_argument("--replicates", type=int, default=20, help="fresh simulated cohorts in the forecast")
     parser.add_argument("--no-benchmark", action="store_true", help="skip BG/NBD (no pymc-marketing needed)")
+    parser.add_argument("--scenario", default=None, help="also write a market of these customers under this name")
+    parser.add_argument("--firms", default="default", help="with --scenario: the firms preset of that market")
+    parser.add_argument("--arrivals", default="log", help="with --scenario: log, hold or a rate a year")
     parser.add_argument("--out", type=Path, default=None, help="output directory (default outputs/cdnow/<stamp>)")
     args = parser.parse_args()
+    started = time.perf_counter()
     try:
         cohort = translog.build_cohort(translog.read_cdnow(), args.calibration_end, args.holdout_end)
         result = forecast.study(cohort, seed=args.seed, iterations=args.iterations, replicates=args.replicates,
                                 benchmark=not args.no_benchmark, cohorts=args.cohorts, method=args.method)
-    except (translog.LogError, ImportError) as error:
+        if args.scenario is not None:
+            arrivals = args.arrivals if args.arrivals in market.ARRIVALS else float(args.arrivals)
+            calibrated = market.build(result.fit, cohort, args.scenario, args.firms, arrivals=arrivals)
+    except (translog.LogError, ImportError, ConfigError, ValueError) as error:
         fail(str(error), STUDY)
     print()
     print(forecast.report(result))
     out = experiment.output_dir(STUDY, args.out)
-    forecast.write(result, out, source="CDNOW_master.txt (lifetimes 0.11.3)")
-    print(f"\nresults: {out}")
+    source = "CDNOW_master.txt (lifetimes 0.11.3)"
+    forecast.write(result, out, source=source)
+    if args.scenario is not None:
+        market.write(calibrated, out, source=source)
+        print("\n" + "\n".join(calibrated.lines(out)))
+    print(f"\nresults: {out} ({time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ class LogMarket:
         low, high = self.band
         about = [
             "@package _global_",
-            f"The customers of {source}, calibrated by market-sim-calibrate: held by {self.firm} at month 0",
+            f"The customers of {source}, calibrated (sim/clv/market.py): held by {self.firm} at month 0",
             f"(the cohort's mean first-purchase day) among the rivals of firms={self.firms}.",
             f"Category dropout {self.dropout:.3f} a year (fitted: {self.fitted_dropout:.3f}, every loss the log sees),",
             f"set so {self.firm}'s repeat purchases over the first {self.months:.2f} months match the log's "
