@@ -1,4 +1,4 @@
-"""Customer lifetime value from real data: transaction logs, calibration of the purchase process, BG/NBD, survival.
+"""Customer lifetime value from real data: transaction logs, calibration, a log's market, BG/NBD, survival.
 
 BG/NBD needs the ``calibration`` extra; it loads only when used.
 """
@@ -7,7 +7,7 @@ from sim.lazy import exports
 
 _HOMES = {
     **{name: f"sim.clv.{name}:" for name in ("bgnbd", "calibration", "forecast", "gammagamma", "likelihood",
-                                             "paretonbd", "survival", "translog")},
+                                             "market", "paretonbd", "survival", "translog")},
     "Cohort": "sim.clv.translog",
     "LogError": "sim.clv.translog",
     "build_cohort": "sim.clv.translog",
