@@ -15,7 +15,7 @@ import importlib.util
 EXTRAS = {
     "optuna": "studies", "ema_workbench": "studies", "sklearn": "studies",
     "hydra_plugins.hydra_ray_launcher": "ray", "ray": "ray",
-    "solara": "classroom", "altair": "classroom", "jupyterlab": "classroom",
+    "solara": "classroom", "altair": "classroom", "vl_convert": "classroom", "jupyterlab": "classroom",
     "pymc_marketing": "calibration", "lifetimes": "calibration",
     "playwright": "dev", "nbclient": "dev",
 }

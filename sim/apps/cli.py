@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from sim import extras
 from sim.apps.errors import describe_bad_input, fail
 from sim.config.compose import CONFIG_DIR, expand_new_firms, to_sim_config
 from sim.config.schema import SimConfig, register_configs
@@ -87,6 +89,13 @@ class ValidateOnStart(Callback):
             if message is None:
                 raise
             fail(message)
+        if config.output.html:
+            from sim.output.html import require
+
+            try:
+                require()
+            except extras.MissingExtra as error:
+                fail(str(error))
 
 
 def summary_table(result: RunResult) -> str:
@@ -104,22 +113,30 @@ def summary_table(result: RunResult) -> str:
             + change)
 
 
-def execute(config: SimConfig, directory: Path, progress: bool = False) -> RunResult:
+def execute(config: SimConfig, directory: Path, progress: bool = False, overrides: Sequence[str] = ()) -> RunResult:
     """Run the model and write its tables, summary, figure and the config it ran (``config.yaml``) into ``directory``.
 
     ``config.yaml`` is the validated config itself, after any design row
-    (``.hydra/config.yaml`` is Hydra's composition, before it).
+    (``.hydra/config.yaml`` is Hydra's composition, before it). With
+    ``output.html``, ``report.html`` shows the run and ``overrides`` as the command that reproduces it.
     """
     # The model (Mesa) and matplotlib load here, in the job, so a sweep's driver starts without them
+    from sim.output import html
     from sim.output.figures import market_figure
     from sim.output.files import write_results
     from sim.world.run import run_model
 
+    if config.output.html:
+        html.require()  # a missing extra fails before the run, not after it
     result = run_model(config, progress=progress)
     write_results(result, directory, tenures=config.output.tenures)
     atomic_write_text(directory / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
     if config.output.figure:
-        write_figure(market_figure(result.firms, config.market.steps_per_year), directory / "market.png")
+        write_figure(market_figure(result.firms, config.market.steps_per_year),
+                     directory / f"market.{config.output.figure_format}", dpi=config.output.figure_dpi)
+    if config.output.html:
+        page = html.run_page(result, config, html.command("market-sim", overrides), TABLE_OUTCOMES)
+        atomic_write_text(directory / "report.html", page)
     return result
 
 
@@ -139,7 +156,7 @@ def _app(cfg: DictConfig) -> None:
     started, clock = jobs.now(), time.perf_counter()
     try:
         config = to_sim_config(cfg)
-        result = execute(config, directory, progress=hydra_config.mode == RunMode.RUN)
+        result = execute(config, directory, progress=hydra_config.mode == RunMode.RUN, overrides=overrides)
     except Exception as error:
         if hydra_config.mode != RunMode.MULTIRUN:
             raise

@@ -22,7 +22,7 @@ from sim import extras
 from sim.apps.errors import OneLineParser, describe_bad_input, fail
 from sim.config.compose import INSTALLED_CONFIGS, load_config
 from sim.config.schema import ConfigError
-from sim.output.files import write_figure, write_table
+from sim.output.files import atomic_write_text, write_figure, write_table
 
 
 def scenario_or_overrides(text: str) -> list[str]:
@@ -47,10 +47,18 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="default: outputs/compare/<date>_<time>")
+    parser.add_argument("--html", action="store_true",
+                        help="also write report.html: sentences, table and a chart in one file that opens offline")
     args = parser.parse_args(argv)
+    from sim.output import html
     from sim.output.figures import comparison_figure
     from sim.studies import compare  # loads scipy.stats (1 s): not at market-sim's start-up
 
+    if args.html:
+        try:
+            html.require()
+        except extras.MissingExtra as error:
+            fail(str(error), "market-sim-compare")
     if args.seeds < 2:
         fail(f"--seeds: must be >= 2 for an interval, got {args.seeds}", "market-sim-compare")
     if args.config_dir is not None and not args.config_dir.is_dir():
@@ -81,6 +89,10 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
                                    configs[label].market.steps_per_year)
         write_figure(figure, out / f"trajectories_{index}.png")
     (out / "report.md").write_text(text)
+    if args.html:
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        page = html.compare_page(text, table, html.command("market-sim-compare", arguments))
+        atomic_write_text(out / "report.html", page)
     print(f"results: {out}")
 
 

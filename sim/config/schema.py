@@ -534,12 +534,28 @@ class EventConfig:
         return replace(config.strategies[preset], **self.dials)
 
 
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
 @dataclass
 class OutputConfig:
-    """What a run writes besides its tables."""
+    """What a run writes besides its tables.
+
+    ``figure_format`` and ``figure_dpi`` say how ``market.<format>`` is saved:
+    png for screens, svg or pdf for slides and papers (drawn as lines, so the
+    dpi matters only to any raster parts).
+    """
 
     figure: bool = True
+    figure_format: str = "png"
+    figure_dpi: int = 110
     tenures: bool = True
+    html: bool = False  # report.html: charts and tables in one file that opens offline
+
+    def __post_init__(self) -> None:
+        _check_choice(self.figure_format, "output.figure_format", FIGURE_FORMATS)
+        _require(50 <= self.figure_dpi <= 600, "output.figure_dpi",
+                 f"must be from 50 to 600 (dots per inch), got {self.figure_dpi}")
 
 
 @dataclass

@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 
 class InlineFigure(Figure):
@@ -34,12 +37,30 @@ PANELS = (
     ("nps", "Net Promoter Score"),
 )
 
+#: Each panel's y label (its unit), and its y limits before the first month (money: 0 to 1 in the unit)
+_AXES = {
+    "share": ("share of potential customers (%)", (0.0, 1.0)),
+    "cumulative_profit": ("cumulative profit ({unit})", (0.0, 1.0)),
+    "retention_rate": ("customers kept per month (%)", (0.0, 1.0)),
+    "nps": ("NPS (points, -100 to 100)", (-100.0, 100.0)),
+}
+
+#: Marks the artists :func:`mark_exits` draws, so marking again replaces them
+_EXIT_MARK = "exit"
+
+
+def _firm_label(name: str, strategy: str) -> str:
+    """A firm's name in a legend, with its strategy only when that says something more."""
+    return str(name) if str(strategy) == str(name) else f"{name} ({strategy})"
+
 
 def market_series(firms: pd.DataFrame, steps_per_year: int = 12) -> dict[tuple[int, str], tuple[pd.Series, pd.Series]]:
     """The lines of :func:`market_figure`: ``(panel, firm label) -> (years, values)``, panels in :data:`PANELS` order.
 
-    Retention is a rolling mean over a year of steps, left blank after a firm
-    has exited (the exit month itself, when every customer is lost, is kept).
+    Values are in the table's units (money unscaled: the figure's axes divide
+    it), so a live chart can feed them to lines it drew earlier. Retention is
+    a rolling mean over a year of steps, left blank after a firm has exited
+    (the exit month itself, when every customer is lost, is kept).
     """
     lines = {}
     for panel, (column, _) in enumerate(PANELS):
@@ -48,25 +69,129 @@ def market_series(firms: pd.DataFrame, steps_per_year: int = 12) -> dict[tuple[i
             if column == "retention_rate":
                 trading = history["alive"] | (history["released"] > 0)
                 series = series.rolling(steps_per_year, min_periods=1).mean().where(trading)
-            lines[panel, f"{name} ({history['strategy'].iloc[0]})"] = (history["step"] / steps_per_year, series)
+            lines[panel, _firm_label(name, history["strategy"].iloc[0])] = (history["step"] / steps_per_year, series)
     return lines
 
 
-def market_figure(firms: pd.DataFrame, steps_per_year: int = 12) -> InlineFigure:
-    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis; :func:`market_series`)."""
+def _money_scale(profits: pd.Series) -> tuple[float, str]:
+    """Millions, or thousands when no value reaches 100,000 (a small market), so ticks read without an offset."""
+    peak = profits.abs().max()
+    return (1e3, "k") if peak < 1e5 else (1e6, "M")  # NaN (no rows yet) compares False: millions
+
+
+def _set_units(axis: Axes, column: str, money: tuple[float, str]) -> None:
+    label, _ = _AXES[column]
+    scale, unit = money
+    axis.set_ylabel(label.format(unit=unit))
+    axis.xaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+    if column == "nps":
+        axis.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
+    else:  # + 0.0 turns a tick at -0.0 into 0
+        factor = 1 / scale if column == "cumulative_profit" else 100
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * factor + 0.0:,g}"))
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def market_figure(firms: pd.DataFrame, steps_per_year: int = 12, *, horizon_years: float | None = None) -> InlineFigure:
+    """Share, cumulative profit, retention and NPS per firm over time (years on the x axis; :func:`market_series`).
+
+    The title names the firms in the table, exits are marked on every panel
+    (:func:`mark_exits`), and money is in millions (thousands in a small
+    market) with the unit on the axis. An empty table (a live chart before its
+    first month) gets empty panels from 0 to ``horizon_years`` with each
+    measure's natural range; x runs to ``horizon_years`` whenever it is given,
+    else to the table's last step.
+    """
     figure = InlineFigure(figsize=(11, 7))  # fixed margins: a layout engine triples the time to save every run
-    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.95, hspace=0.2, wspace=0.18)
+    figure.subplots_adjust(left=0.075, right=0.985, bottom=0.08, top=0.86, hspace=0.22, wspace=0.2)
     axes = figure.subplots(2, 2, sharex=True).ravel()
-    for (_, title), axis in zip(PANELS, axes, strict=True):
+    money = _money_scale(firms["cumulative_profit"])
+    for (column, title), axis in zip(PANELS, axes, strict=True):
         axis.set_title(title)
         axis.grid(alpha=0.3)
+        _set_units(axis, column, money)
     for axis in axes[2:]:
         axis.set_xlabel("year")
     for (panel, label), (years, values) in market_series(firms, steps_per_year).items():
         axes[panel].plot(years, values, label=label)
-    if axes[0].lines:  # a run with no steps yet (the dashboard before its first step) has none
-        axes[0].legend(loc="upper left", fontsize="small")
+    if firms.empty:  # the limits stay open to autoscaling, so a live chart's first lines rescale them
+        for (column, _), axis in zip(PANELS, axes, strict=True):
+            low, high = _AXES[column][1]
+            scale = money[0] if column == "cumulative_profit" else 1.0
+            axis.set_ylim(low * scale, high * scale, auto=True)
+        axes[0].set_xlim(0.0, horizon_years or 1.0, auto=horizon_years is None)
+        return figure
+    axes[0].set_xlim(0.0, horizon_years or firms["step"].max() / steps_per_year)
+    names = [str(name) for name in firms["firm"].drop_duplicates()]
+    years = firms["step"].max() / steps_per_year
+    figure.suptitle(f"{_joined(names)} over {years:g} year{'' if years == 1 else 's'}", fontsize="x-large")
+    figure.legend(handles=axes[0].get_lines(), loc="upper center", bbox_to_anchor=(0.5, 0.955), ncols=len(names),
+                  frameon=False)
+    mark_exits(figure, firms, steps_per_year)
     return figure
+
+
+def _exits(firms: pd.DataFrame) -> pd.DataFrame:
+    """The ``firm`` and ``step`` of each exit: a step in which a firm that was trading is no longer alive.
+
+    A firm outside the market before it enters has not exited.
+    """
+    ordered = firms.sort_values("step", kind="stable")
+    alive = ordered["alive"].astype(bool)
+    was_alive = alive.groupby(ordered["firm"], observed=True).shift(1, fill_value=False).astype(bool)
+    return ordered.loc[was_alive & ~alive, ["firm", "step"]]
+
+
+def mark_exits(figure: Figure, firms: pd.DataFrame, steps_per_year: int = 12) -> None:
+    """Mark each exit on every panel of a :func:`market_figure`: an "x" at the line's last value and "exit m<step>".
+
+    Marks drawn before are replaced, so a live chart can mark again each
+    month. Each mark takes the colour of its firm's line.
+    """
+    for axis in figure.axes:
+        for artist in [*axis.collections, *axis.texts]:
+            if artist.get_gid() == _EXIT_MARK:
+                artist.remove()
+    ended = _exits(firms)
+    if ended.empty:
+        return
+    lines = market_series(firms, steps_per_year)
+    strategies = firms.groupby("firm", observed=True, sort=False)["strategy"].first()
+    codes = {name: code for code, name in enumerate(strategies.index)}
+    for panel, axis in enumerate(figure.axes):
+        colours = {line.get_label(): line.get_color() for line in axis.get_lines()}
+        for name, step in zip(ended["firm"], ended["step"], strict=True):
+            label = _firm_label(name, strategies[name])
+            years, values = lines[panel, label]
+            shown = values[years <= step / steps_per_year].dropna()
+            if shown.empty:
+                continue
+            x, y = years[shown.index[-1]], shown.iloc[-1]
+            colour = colours.get(label, f"C{codes[name] % 10}")
+            axis.scatter([x], [y], marker="x", s=40, color=colour, zorder=3, gid=_EXIT_MARK)
+            _label_exit(axis, (x, y), shown.set_axis(years[shown.index]), f"exit m{step}", colour)
+
+
+def _label_exit(axis: Axes, point: tuple[float, float], line: pd.Series, text: str, colour: str) -> None:
+    """Write an exit's label beside its mark, on the side its firm's line (values by year) leaves most free.
+
+    After an exit a line runs on flat (share, profit) or stops (retention,
+    NPS), so the right is free unless the mark is near the right edge; the
+    label then goes left, below the mark if the line just before it (over
+    about a label's width) rises higher above it than it falls below, and
+    there is room.
+    """
+    (left, right), (bottom, top) = axis.get_xlim(), axis.get_ylim()
+    x, y = point
+    near_end = x > left + 0.85 * (right - left)
+    recent = line[line.index >= x - 0.12 * (right - left)]
+    below = near_end and recent.max() - y > y - recent.min() and y > bottom + 0.2 * (top - bottom)
+    axis.annotate(text, point, xytext=(-4 if near_end else 4, -4 if below else 4), textcoords="offset points",
+                  ha="right" if near_end else "left", va="top" if below else "bottom", color=colour,
+                  fontsize="small", path_effects=[withStroke(linewidth=2.5, foreground="white")], gid=_EXIT_MARK)
 
 
 def convergence_figure(summary: pd.DataFrame, headlines: dict[str, str]) -> Figure:

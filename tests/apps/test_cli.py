@@ -28,6 +28,14 @@ def test_a_run_with_overrides_writes_every_output(tmp_path):
     assert "cum. profit" in done.stdout and "centric" in done.stdout
 
 
+def test_the_figure_is_written_in_the_format_asked_for(tmp_path):
+    done = _run([*TINY, "output.figure_format=svg", "output.figure_dpi=100", "hydra.run.dir=run"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    figures = sorted(path.name for path in (tmp_path / "run").glob("market.*"))
+    assert figures == ["market.svg"]
+    assert "<svg" in (tmp_path / "run" / "market.svg").read_text()
+
+
 def test_multirun_sweeps_each_combination_with_the_same_results_as_single_runs(tmp_path):
     done = _run(["-m", *TINY, "seed=1,2", "firms=default,duopoly", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
@@ -77,6 +85,8 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
         (["+strategy@strategies.mine=centric", "strategies.mine.winback=0.3", "firms.centric.strategy=mine"],
          "strategies.mine.winback: Key 'winback' not in 'StrategyConfig'; did you mean winback_discount?; "
          "allowed: acquisition_boost, "),
+        (["output.figure_format=gif"], "output.figure_format: unknown value 'gif'; allowed: pdf, png, svg"),
+        (["output.figure_dpi=10"], "output.figure_dpi: must be from 50 to 600"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
