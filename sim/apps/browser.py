@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import shutil
 import socket
 import subprocess
@@ -86,17 +87,44 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def screenshot(path: Path, months: int = 24) -> None:
-    """Serve the default dashboard, step it ``months`` times and save the page as a PNG at ``path``."""
+VIEWPORTS = {"projector": (1366, 768), "full HD": (1920, 1080)}
+"""The screens a class meets: an old projector and a full-HD one."""
+
+
+def open_page(browser: Browser, url: str, size: tuple[int, int] = VIEWPORTS["projector"]):
+    """A new session (its own cookies, so its own market) on the dashboard, once the market shows month 0."""
     from playwright.sync_api import expect
 
+    page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+    page.goto(url)
+    expect(page.get_by_text(re.compile(r"^Month: 0 of \d+$"))).to_be_visible(timeout=90_000)
+    return page
+
+
+def step(page, month: int) -> float:
+    """Click Step and wait until the page shows ``month``: the seconds a student waits, click to redrawn page."""
+    from playwright.sync_api import expect
+
+    started = time.perf_counter()
+    page.get_by_role("button", name="Step").click()
+    expect(page.get_by_text(re.compile(rf"^Month: {month} of \d+$"))).to_be_visible(timeout=30_000)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return time.perf_counter() - started
+
+
+def step_times(steps: int = 24, size: tuple[int, int] = VIEWPORTS["projector"]) -> list[float]:
+    """Serve the default dashboard and time ``steps`` clicks on Step from headless Chromium (``make bench``)."""
     with dashboard() as url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(url)
-        expect(page.get_by_text("Step: 0")).to_be_visible(timeout=90_000)
+        page = open_page(browser, url, size)
+        return [step(page, month) for month in range(1, steps + 1)]
+
+
+def screenshot(path: Path, months: int = 24) -> None:
+    """Serve the default dashboard, step it ``months`` times at 1366 x 768 and save the page as a PNG at ``path``."""
+    with dashboard() as url, chromium() as browser:
+        page = open_page(browser, url, VIEWPORTS["projector"])
         for month in range(1, months + 1):
-            page.get_by_role("button", name="Step").click()
-            expect(page.get_by_text(f"Step: {month}")).to_be_visible(timeout=30_000)
+            step(page, month)
         page.wait_for_timeout(500)
         picture = page.screenshot()
     path.parent.mkdir(parents=True, exist_ok=True)
