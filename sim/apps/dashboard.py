@@ -266,10 +266,8 @@ def Page() -> None:
 
     solara.use_effect(rebuild, [settings.value])
     market = model.value
-    names = ", ".join(market.config.firm_names)
-    solara.Title(f"Customer strategy: {names}")
     with solara.AppBar():
-        solara.AppBarTitle(f"Customer strategy: {names}")
+        Heading(market)
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run"):
             ModelController(model, model_parameters={**settings.value}, play_interval=play_interval,
@@ -293,6 +291,16 @@ def Page() -> None:
             Network(market)
             Segments(market)
         solara.Text("market-sim " + " ".join(market.overrides), style={"font-family": "monospace"})
+
+
+@solara.component
+def Heading(model: MarketModel) -> None:
+    """The page's title: the firms in the market now (an entrant once it enters; none that has gone)."""
+    update_counter.get()
+    present = [firm.name for firm in model.firms if firm.alive] or model.config.firm_names
+    title = f"Customer strategy: {', '.join(present)}"
+    solara.Title(title)
+    solara.AppBarTitle(title)
 
 
 @solara.component
