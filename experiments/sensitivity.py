@@ -75,7 +75,8 @@ LAUNCHERS = {"basic": (), "joblib": ("hydra/launcher=joblib",), "submitit_local"
 MONEY = ("cumulative_profit", "first_year_profit", "final_customer_equity")
 
 
-def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Response, runs: int, seeds: int) -> str:
+def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Response, runs: int, seeds: int,
+           sobol_n: int) -> str:
     """The Morris and Sobol tables in markdown (effects of money outcomes in millions)."""
     number = money if outcome.headline in MONEY else "{:,.4g}".format
     shown = morris.assign(bounds=[f"{r.low:g} .. {r.high:g}" for r in morris.itertuples()])
@@ -83,12 +84,13 @@ def report(morris: pd.DataFrame, sobol: pd.DataFrame, outcome: sensitivity.Respo
         columns={"mu_star": "mu*", "mu_star_conf": "mu*_conf"})
     for column in ("mu", "mu*", "sigma", "mu*_conf"):
         shown[column] = shown[column].map(number)
-    indices = sobol.assign(**{name: [f"{r[name]:.3f} ± {r[name + '_conf']:.3f}" for _, r in sobol.iterrows()]
-                              for name in ("S1", "ST")})[["parameter", "S1", "ST"]]
+    indices = sobol.assign(**{name: [sensitivity.shown_index(r[name], r[name + "_conf"], r[name + "_unreliable"])
+                                     for _, r in sobol.iterrows()] for name in ("S1", "ST")})[["parameter", "S1", "ST"]]
+    warning = sensitivity.sobol_warning(sobol, sobol_n)
     return "\n".join([f"# Global sensitivity of {outcome.label} ({runs} runs, {seeds} common seed(s) per sample)", "",
                       "## Morris screening (by mu*; ranges are values, or factors for segments.*/firms.*)", "",
                       experiment.markdown(shown), "", "## Sobol indices of the top parameters by mu* (95% confidence)",
-                      "", experiment.markdown(indices), "",
+                      "", experiment.markdown(indices), "", *([warning, ""] if warning else []),
                       "mu*: mean absolute elementary effect (influence); mu: its signed mean; sigma: spread of the "
                       "effects (interaction or non-linearity); all three in the outcome's units per the parameter's "
                       "whole range (SALib divides each step by its share of the range). S1: share of the outcome's "
@@ -124,7 +126,7 @@ def main() -> None:
     sobol_samples, sobol = sensitivity.sobol(base, top, outcome, args.sobol_n, seeds, args.workers, args.seed,
                                              launcher)
     runs = (len(morris_samples) + len(sobol_samples)) * args.seeds
-    text = report(morris, sobol, outcome, runs, args.seeds)
+    text = report(morris, sobol, outcome, runs, args.seeds, args.sobol_n)
     print(text)
     experiment.write(out, {"morris": morris, "sobol": sobol, "morris_samples": morris_samples,
                         "sobol_samples": sobol_samples}, sensitivity_figure(morris, sobol, outcome.label), text)

@@ -27,13 +27,35 @@ from sim.output.files import write_figure, write_table
 REPORTED = ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "common_nps", "final_share")
 
 
+class _StudyParser(argparse.ArgumentParser):
+    """Arguments whose ``--config-dir`` becomes a search path at the head of the trailing overrides.
+
+    Every study composes its configs from ``overrides`` (:func:`compose`, or
+    the command line of its own sweep), so the folder put there is searched
+    wherever the study composes, as ``market-sim --config-dir`` searches it.
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        """Parse as argparse does, then refuse a missing ``--config-dir`` and put it in front of the overrides."""
+        parsed, rest = super().parse_known_args(args, namespace)
+        if parsed.config_dir is not None:
+            if not parsed.config_dir.is_dir():
+                fail(f"--config-dir: no such folder: {parsed.config_dir}", self.prog)
+            parsed.overrides = [f"hydra.searchpath=[file://{parsed.config_dir.resolve()}]", *parsed.overrides]
+        return parsed, rest
+
+
 def parser(doc: str, seeds: int) -> argparse.ArgumentParser:
     """The arguments every study takes; ``doc`` is the script's docstring, ``seeds`` its default replications."""
-    result = argparse.ArgumentParser(description=doc.splitlines()[0],
-                                     epilog="Trailing Hydra overrides apply to every run, e.g. market.customers=2000")
+    result = _StudyParser(description=doc.splitlines()[0],
+                          epilog="Trailing Hydra overrides apply to every run, e.g. market.customers=2000")
     result.add_argument("--seeds", type=int, default=seeds, help=f"replications, seeds 0..N-1 (default {seeds})")
     result.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     result.add_argument("--out", type=Path, default=None, help="output directory (default outputs/<study>/<stamp>)")
+    result.add_argument("--config-dir", type=Path, default=None,
+                        help="a folder of your own configs laid out like conf/ (scenario/, strategy/, ...), as "
+                             "market-sim --config-dir")
     result.add_argument("overrides", nargs="*", help="Hydra overrides for every run")
     return result
 

@@ -10,9 +10,12 @@ import io
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+from sim.world.outcomes import CUSTOMERS, MONEY, OUTCOMES, POINTS, PRICE, RATE, SHARE
 
 
 class InlineFigure(Figure):
@@ -246,13 +249,57 @@ def _panels(count: int, width: float = 4.2) -> list:
     return [figure, *figure.subplots(1, count, squeeze=False)[0]]
 
 
+#: The size in points of every text of an outcome figure: readable in print at the size it is saved
+PAPER_FONT = 10
+
+#: How each unit of :data:`sim.world.outcomes.OUTCOMES` shows on an axis: the unit named in the label, and the
+#: factor the tick labels show values at (money and customers in millions)
+_UNIT_AXES = {MONEY: ("M", 1e-6), CUSTOMERS: ("M customers", 1e-6), SHARE: ("0-1", 1.0), RATE: ("0-1", 1.0),
+              PRICE: ("per unit of spend", 1.0), POINTS: ("points", 1.0)}
+
+
+def outcome_axis(name: str) -> tuple[str, float]:
+    """An outcome's axis label with its unit (``cumulative profit (M)``) and the factor its ticks show values at.
+
+    A name :data:`sim.world.outcomes.OUTCOMES` does not know (a study's own
+    measure) is its own label, its values shown as they are.
+    """
+    if name not in OUTCOMES:
+        return name, 1.0
+    outcome = OUTCOMES[name]
+    unit, factor = _UNIT_AXES[outcome.unit]
+    label = f"{outcome.label[:-1]}; {unit})" if outcome.label.endswith(")") else f"{outcome.label} ({unit})"
+    return label, factor
+
+
+def plain_ticks(axis: Axis, factor: float = 1.0) -> None:
+    """Tick labels at ``factor`` times the values, written out: no offset and no "1e7" above the axis.
+
+    + 0.0 turns a tick at -0.0 into 0.
+    """
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value * factor + 0.0:,.6g}"))
+
+
+def _outcome_panel(axis: Axes, outcome: str, title: str) -> None:
+    """Title, unit label, plain ticks and paper-sized text for the panel of one outcome."""
+    label, factor = outcome_axis(outcome)
+    if outcome in OUTCOMES:
+        axis.set_ylabel(label, fontsize=PAPER_FONT)
+    plain_ticks(axis.yaxis, factor)
+    axis.tick_params(labelsize=PAPER_FONT)
+    axis.set_title(title, fontsize=PAPER_FONT + 1)
+
+
 def interval_bars(summary: pd.DataFrame, panels: dict[str, str], group: str | None = None,
                   series: str = "firm") -> Figure:
     """One panel per outcome: a bar per ``series`` (and per ``group`` value, side by side) with its 95% interval.
 
     ``summary`` has one row per (group,) series and outcome with columns
     ``outcome``, ``mean``, ``low`` and ``high`` (:func:`sim.apps.experiment.intervals`);
-    ``panels`` maps the outcomes to draw to their titles.
+    ``panels`` maps the outcomes to draw to their titles. An outcome of
+    :data:`sim.world.outcomes.OUTCOMES` gets its unit on the y axis (money in
+    millions); every text is :data:`PAPER_FONT` points or larger. One outcome
+    gives a single-panel figure, the size of a column in a paper.
     """
     figure, *axes = _panels(len(panels))
     for (outcome, title), axis in zip(panels.items(), axes, strict=True):
@@ -270,9 +317,9 @@ def interval_bars(summary: pd.DataFrame, panels: dict[str, str], group: str | No
         axis.set_xticks(range(len(groups)), [str(g) for g in groups] if group else [""],
                         rotation=30 if group else 0, ha="right" if group else "center")
         axis.axhline(0, color="black", linewidth=0.6)
-        axis.set_title(title)
+        _outcome_panel(axis, outcome, title)
         axis.grid(alpha=0.3, axis="y")
-    axes[0].legend(loc="best", fontsize="small")
+    axes[0].legend(loc="best", fontsize=PAPER_FONT)
     return figure
 
 
@@ -280,7 +327,8 @@ def interval_bands(summary: pd.DataFrame, x: str, panels: dict[str, str], series
                    x_label: str | None = None) -> Figure:
     """One panel per outcome: a line per ``series`` against ``x`` with its 95% interval as a band.
 
-    ``summary`` is as for :func:`interval_bars`, with a numeric ``x`` column.
+    ``summary`` is as for :func:`interval_bars`, with a numeric ``x`` column;
+    units, ticks and text sizes are as there.
     """
     figure, *axes = _panels(len(panels))
     for (outcome, title), axis in zip(panels.items(), axes, strict=True):
@@ -289,10 +337,11 @@ def interval_bands(summary: pd.DataFrame, x: str, panels: dict[str, str], series
             axis.plot(mine[x], mine["mean"], marker="o", color=f"C{index}", label=str(name))
             axis.fill_between(mine[x], mine["low"], mine["high"], color=f"C{index}", alpha=0.2)
         axis.axhline(0, color="black", linewidth=0.6)
-        axis.set_xlabel(x_label or x)
-        axis.set_title(title)
+        axis.set_xlabel(x_label or x, fontsize=PAPER_FONT)
+        plain_ticks(axis.xaxis)
+        _outcome_panel(axis, outcome, title)
         axis.grid(alpha=0.3)
-        axis.legend(loc="best", fontsize="small")
+        axis.legend(loc="best", fontsize=PAPER_FONT)
     return figure
 
 

@@ -304,4 +304,37 @@ def sobol(base: SimConfig, factors: Sequence[Factor], outcome: Response, n: int,
     result = sobol_analysis.analyze(spec, values, calc_second_order=False, conf_level=0.95, seed=seed)
     indices = pd.DataFrame({"parameter": spec["names"], "S1": result["S1"], "S1_conf": result["S1_conf"],
                             "ST": result["ST"], "ST_conf": result["ST_conf"]})
-    return _frame(samples, values, factors, outcome), indices.sort_values("ST", ascending=False, ignore_index=True)
+    return _frame(samples, values, factors, outcome), flag_unreliable(indices).sort_values(
+        "ST", ascending=False, ignore_index=True)
+
+
+def flag_unreliable(indices: pd.DataFrame) -> pd.DataFrame:
+    """Sobol ``indices`` with ``S1_unreliable`` and ``ST_unreliable``: estimates a too small sample left open.
+
+    An index is unreliable when its 95% interval's half-width exceeds the
+    index itself (it cannot be told from zero, and the digits mean nothing);
+    ST is also unreliable when it lies below S1 beyond its interval, which a
+    total index (a share including interactions) cannot do: only the
+    estimate's noise puts it there. Either one is a sign to take more samples.
+    """
+    below = indices["ST"] + indices["ST_conf"] < indices["S1"]
+    return indices.assign(S1_unreliable=indices["S1_conf"] > indices["S1"].abs(),
+                          ST_unreliable=(indices["ST_conf"] > indices["ST"].abs()) | below)
+
+
+def shown_index(value: float, conf: float, unreliable: bool) -> str:
+    """An index with its 95% interval for a table, ``0.479 ± 4.948 (!)`` when unreliable (:func:`flag_unreliable`)."""
+    return f"{value:.3f} ± {conf:.3f}" + (" (!)" if unreliable else "")
+
+
+def sobol_warning(indices: pd.DataFrame, n: int) -> str:
+    """One line warning that the sample is too small when any index is unreliable, else ``""``.
+
+    ``indices`` are :func:`sobol`'s, ``n`` the base sample size they came from.
+    """
+    flags = indices[["S1_unreliable", "ST_unreliable"]].to_numpy()
+    if not flags.any():
+        return ""
+    return (f"Warning: {int(flags.sum())} of {flags.size} Sobol indices (!) have a 95% interval wider than the index "
+            f"or ST below S1 beyond its interval: N = {n} is too small a sample to read them; take more samples "
+            f"(--sobol-n {4 * n} or more, or more --seeds).")

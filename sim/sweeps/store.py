@@ -1,8 +1,8 @@
 """The result store of a sweep: a DuckDB file over the jobs' Parquet tables, read in place.
 
 ``SWEEP_DIR/results.duckdb`` holds two small tables, ``runs`` (one row per
-job: its number, every swept override as its own column, seed, status, error
-and times) and ``outcomes`` (the headline figures of each complete job and
+job: its number, every swept override or design-table column as its own
+column, seed, status, error and times) and ``outcomes`` (the headline figures of each complete job and
 firm, read from its ``summary.json``), and views that read the complete jobs'
 Parquet files where they lie: ``firms``, ``segments`` and ``tenures``, each
 row tagged with its ``job``. The tables of results are not copied, so the
@@ -111,9 +111,23 @@ def swept_keys(overrides: Iterable[dict[str, str]]) -> tuple[str, ...]:
                  and len({entry.get(key) for entry in overrides}) > 1)
 
 
+def _parameters(state: jobs.JobState) -> dict[str, str]:
+    """A job's overrides by key; for a design-table row, the values it set instead of its row number.
+
+    The values (:func:`sim.output.jobs.design_values`) are what a design
+    sweep varies, so they, not ``design.row``, are its swept parameters.
+    """
+    given = dict(item for item in map(_override_key, _overrides(state)) if item is not None)
+    design = state.record.get("design")
+    if design:
+        given.pop("design.row", None)
+        given |= {key: str(value) for key, value in design.items()}
+    return given
+
+
 def runs_frame(states: list[jobs.JobState]) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """One row per job (see the module docstring) and the swept keys, from what the job directories record."""
-    parsed = [dict(item for item in map(_override_key, _overrides(state)) if item is not None) for state in states]
+    parsed = [_parameters(state) for state in states]
     swept = swept_keys(entry for entry in parsed if entry)  # a directory with no record yet says nothing of the grid
     frame = pd.DataFrame({"job": [int(state.directory.name) for state in states]})
     for key in swept:

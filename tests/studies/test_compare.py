@@ -78,3 +78,50 @@ def test_a_scenario_of_ones_own_is_found_in_a_config_dir(tmp_path):
     missing = subprocess.run([COMPARE, "x=1", "--config-dir", str(tmp_path / "nowhere")], capture_output=True,
                              text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.strip().endswith(f"no such folder: {tmp_path / 'nowhere'}")
+
+
+TINY = ["market.customers=600", "market.steps=12"]
+SWITCH = "events=[{kind: switch, month: 6, firm: focused, strategy: centric}]"
+
+
+def _compared(base, alternative, seeds=2):
+    configs = {compare.BASELINE: load_config([*TINY, *base]), "alt": load_config([*TINY, *alternative])}
+    runs, trajectories = compare.run(configs, range(seeds))
+    month = compare.decision_month(*configs.values())
+    return runs, trajectories, compare.differences(runs, "alt", trajectories=trajectories, month=month)
+
+
+def test_an_entrant_is_reported_by_its_mean_and_the_decision_window_starts_at_the_switch():
+    runs, trajectories, table = _compared([], ["scenario=ryanair", SWITCH])
+    entrant = table[table["firm"] == "lowcost"].set_index("headline")
+    assert not entrant["paired"].any() and set(entrant["note"]) == {compare.ENTERS}
+    profits = runs.loc[(runs["config"] == "alt") & (runs["firm"] == "lowcost"), "cumulative_profit"]
+    assert entrant.loc["cumulative_profit", "value"] == pytest.approx(profits.mean())
+    assert entrant.loc["cumulative_profit", "low"] <= profits.mean() <= entrant.loc["cumulative_profit", "high"]
+    focused = table[table["firm"] == "focused"].set_index("headline")
+    assert focused.loc["decision_profit", "window"] == "month 6 on"
+    cumulative = trajectories[trajectories["firm"] == "focused"].set_index(["config", "seed", "step"])
+    gained = {config: [cumulative.loc[(config, seed, 12), "cumulative_profit"]
+                       - cumulative.loc[(config, seed, 5), "cumulative_profit"] for seed in range(2)]
+              for config in (compare.BASELINE, "alt")}
+    assert focused.loc["decision_profit", "difference"] == pytest.approx(
+        sum(a - b for a, b in zip(gained["alt"], gained[compare.BASELINE], strict=True)) / 2)
+    text = compare.report(table, 2)
+    assert f"the lowcost firm {compare.ENTERS}: its cumulative profit is" in text
+    assert "| alt | lowcost | cumulative profit | whole run | — |" in text
+    assert "focused firm's profit from the decision on (month 6 on)" in text
+
+
+def test_a_common_window_that_ends_before_the_decision_says_so_instead_of_a_zero_difference():
+    exit_early = "{kind: exit, month: 3, firm: obsessed}"
+    _, _, table = _compared([f"events=[{exit_early}]"],
+                            [f"events=[{exit_early}, {{kind: switch, month: 6, firm: focused, strategy: centric}}]"])
+    rows = table.set_index(["firm", "headline"])
+    assert rows.loc[("focused", "common_nps"), "window"].endswith("all before month 3: the decision cannot show here")
+    empty = rows.loc[("focused", "decision_common_nps")]
+    assert empty["note"] == compare.NO_COMMON and pd.isna(empty["difference"])
+    assert f"| {compare.NO_COMMON} |" in compare.report(table, 2)
+
+
+def test_without_events_there_is_no_decision_window():
+    assert compare.decision_month(load_config(TINY)) is None

@@ -104,7 +104,8 @@ def test_sobol_studies_the_top_parameters_by_mu_star_and_its_indices_are_salibs(
     assert sobol.set_index("parameter")["ST"].to_dict() == pytest.approx(dict(zip(top, result["ST"], strict=True)))
     assert np.isfinite(sobol[["S1", "ST"]].to_numpy()).all()
     for row in sobol.itertuples():
-        assert f"| {row.parameter} | {row.S1:.3f} ± {row.S1_conf:.3f} | {row.ST:.3f} ± {row.ST_conf:.3f} |" in stdout
+        assert (f"| {row.parameter} | {sensitivity.shown_index(row.S1, row.S1_conf, row.S1_unreliable)} | "
+                f"{sensitivity.shown_index(row.ST, row.ST_conf, row.ST_unreliable)} |") in stdout
 
 
 @pytest.mark.parametrize("param", ["market.drfit=0:3", "market.drift=2:1"])
@@ -131,3 +132,24 @@ def test_samples_run_as_a_sweep_on_a_hydra_launcher_give_the_same_outcomes(compo
     swept = sensitivity.evaluate(base, factors, samples, outcome, seeds=[0, 1], launcher=launcher, label="check")
     assert swept.tolist() == in_process.tolist()
     assert len(list((tmp_path / "check_sweep").glob("*/COMPLETE"))) == 6
+
+
+def test_an_index_wider_than_itself_or_a_total_below_the_first_order_is_flagged_with_one_warning_line():
+    indices = sensitivity.flag_unreliable(pd.DataFrame({
+        "parameter": ["a", "b", "c"], "S1": [0.479, 0.45, 0.5], "S1_conf": [4.948, 0.24, 0.1],
+        "ST": [0.6, 0.59, 0.2], "ST_conf": [0.1, 0.28, 0.05]}))
+    assert list(indices["S1_unreliable"]) == [True, False, False]
+    assert list(indices["ST_unreliable"]) == [False, False, True]
+    assert sensitivity.shown_index(0.479, 4.948, True) == "0.479 ± 4.948 (!)"
+    warning = sensitivity.sobol_warning(indices, 8)
+    assert warning.count("\n") == 0 and "2 of 6" in warning and "--sobol-n 32" in warning
+    assert sensitivity.sobol_warning(indices.iloc[[1]], 8) == ""
+
+
+def test_sobol_on_a_tiny_sample_flags_its_indices(compose):
+    base = compose("market.customers=300", "market.steps=12", "output.tenures=false")
+    factors = [sensitivity.Factor("market.drift", 0.0, 3.0), sensitivity.Factor("segments.*.spend", 0.7, 1.3)]
+    _, indices = sensitivity.sobol(base, factors, sensitivity.parse_outcome("centric-focused.cumulative_profit"),
+                                   n=2, seeds=[0])
+    assert indices[["S1_unreliable", "ST_unreliable"]].to_numpy().any()
+    assert sensitivity.sobol_warning(indices, 2).startswith("Warning: ")
