@@ -13,6 +13,7 @@ import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import extras
 from sim.apps.errors import describe_bad_input, fail
-from sim.config.compose import CONFIG_DIR, expand_new_firms, to_sim_config
+from sim.config.compose import CONFIG_DIR, check_new_firms, expand_new_firms, to_sim_config
 from sim.config.schema import SimConfig, register_configs
 from sim.output import jobs
+from sim.output.charts import exit_months
 from sim.output.files import atomic_write_text, write_figure
-from sim.sweeps.driver import job_overrides, one_job_per_configuration
+from sim.sweeps.driver import SweepInterrupted, interrupted, job_overrides, one_job_per_configuration
 from sim.world.outcomes import OUTCOMES
 from sim.world.results import RunResult
 
@@ -55,7 +57,8 @@ class ValidateOnStart(Callback):
         """Fail a single run early on bad input."""
         if "design" in config and config.design.get("row") is None:
             fail("design.row: a run from a design table needs the row number (+design.row=K or 'range(0,N)')")
-        self._validate(config)
+        overrides = [*config.hydra.overrides.hydra, *config.hydra.overrides.task]
+        self._validate(config, config.hydra.job.config_name, overrides)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Fail a sweep before any job runs when its base config or any job's config is bad.
@@ -63,16 +66,19 @@ class ValidateOnStart(Callback):
         Jobs are expanded as Hydra's basic sweeper expands them; other
         sweepers choose values as they go, so only the base config is checked.
         """
-        self._validate(config)
+        config_name, hydra_overrides = config.hydra.job.config_name, list(config.hydra.overrides.hydra)
+        self._validate(config, config_name, [*hydra_overrides, *config.hydra.overrides.task])
         expected = job_overrides(config) or []
         seeds = [item for overrides in expected for item in overrides if item.startswith("seed=")]
         bad = [item for item in seeds if not item.removeprefix("seed=").isdigit()]
         if bad:
             fail(f"seed: must be a whole number >= 0, got {bad[0].removeprefix('seed=')}")
-        # Replications differ only by their seed: one compose per configuration checks them all.
+        # Replications differ only by their seed: one compose per configuration checks them all, with the
+        # command's hydra.* overrides (its hydra.searchpath finds the user's own configs).
         # The rows of a design table (sim/config/compose.py) are checked as their jobs run.
         for overrides in one_job_per_configuration(expected):
-            self._validate(compose(config_name=config.hydra.job.config_name, overrides=overrides))
+            job = [*hydra_overrides, *overrides]
+            self._validate(compose(config_name=config_name, overrides=job), config_name, job)
         sweep = Path(str(config.hydra.sweep.dir))
         for number, overrides in enumerate(expected):
             held = jobs.held_overrides(sweep / str(number))
@@ -81,8 +87,9 @@ class ValidateOnStart(Callback):
                      f"{' '.join(overrides)}; resume a sweep with the same command, or start a new sweep folder")
 
     @staticmethod
-    def _validate(config: DictConfig) -> None:
+    def _validate(config: DictConfig, config_name: str, overrides: Sequence[str]) -> None:
         try:
+            check_new_firms(config_name, overrides)
             to_sim_config(config)
         except Exception as error:
             message = describe_bad_input(error)
@@ -98,6 +105,23 @@ class ValidateOnStart(Callback):
                 fail(str(error))
 
 
+class KeepOtherResults(Callback):
+    """Refuse a run into a folder that holds another run's results, before Hydra writes its files there.
+
+    A sweep's job folders are the driver's concern: ``ValidateOnStart`` refuses
+    a sweep into folders holding other jobs, and a job with the same overrides
+    is skipped as complete, which is how a sweep resumes.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Fail when ``hydra.run.dir`` holds a complete run with other overrides (the same overrides reuse it)."""
+        directory = Path(str(config.hydra.run.dir))
+        held = jobs.held_overrides(directory)
+        if held is not None and sorted(held) != sorted(config.hydra.overrides.task):
+            fail(f"hydra.run.dir: {directory} holds the results of {' '.join(held) or 'the defaults'}; use another "
+                 f"hydra.run.dir, or the same overrides to reuse it")
+
+
 def summary_table(result: RunResult) -> str:
     """The per-firm headline table printed at the end of a run, the share buying from nobody and the market's size."""
     columns = ["firm", "strategy", *TABLE_OUTCOMES, "main_target_segment"]
@@ -111,6 +135,15 @@ def summary_table(result: RunResult) -> str:
     return (frame.to_string(index=False, formatters=formatters, header=headers)
             + f"\nbuying from nobody at the end: {market['no_firm_share']:.1%} of {size:,.0f} potential customers"
             + change)
+
+
+def headline(result: RunResult, steps_per_year: int) -> str:
+    """Each firm's cumulative profit, best first, with the month it exited: the one line a sweep prints for a job."""
+    firms = sorted(result.summary["firms"], key=lambda row: row["cumulative_profit"], reverse=True)
+    names = {row["firm"]: row["firm"] for row in firms}
+    exits = dict(exit_months(result.firms, steps_per_year, names)[["firm", "month"]].itertuples(index=False))
+    return ", ".join(f"{row['firm']} {OUTCOMES['cumulative_profit'].show(row['cumulative_profit'])}"
+                     + (f" (exit m{exits[row['firm']]})" if row["firm"] in exits else "") for row in firms)
 
 
 def execute(config: SimConfig, directory: Path, progress: bool = False, overrides: Sequence[str] = ()) -> RunResult:
@@ -142,42 +175,64 @@ def execute(config: SimConfig, directory: Path, progress: bool = False, override
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def _app(cfg: DictConfig) -> None:
-    """One job: skip it if complete, else run, write, record; in a sweep, a job that raises is recorded failed."""
+    """One job: skip it if complete, else run, write, record; in a sweep, a job that raises is recorded failed.
+
+    A run prints its table. A job of a sweep prints nothing: the sweep's
+    driver prints one line per job from its record (:mod:`sim.sweeps.driver`),
+    and it draws no figure unless the sweep sets ``output.figure`` (at about
+    0.7 s a job, figures were 40% of a small sweep's time).
+    """
     hydra_config = HydraConfig.get()
+    in_sweep = hydra_config.mode == RunMode.MULTIRUN
     directory = Path(hydra_config.runtime.output_dir)
     overrides = list(hydra_config.overrides.task)
     held = jobs.held_overrides(directory)
     if held is not None:
         if sorted(held) == sorted(overrides):
-            print(f"already complete: {directory}")
-        else:
+            if not in_sweep:
+                print(f"already complete: {directory}")
+        else:  # a job of a sweep the driver could not check ahead (a run into such a folder is refused at its start)
             log.error("%s holds the results of %s; left as it is", directory, " ".join(held))
         return
+    if in_sweep and "output.figure" not in (item.lstrip("+~").split("=")[0] for item in overrides):
+        cfg.output.figure = False
     started, clock = jobs.now(), time.perf_counter()
     try:
         config = to_sim_config(cfg)
         result = execute(config, directory, progress=hydra_config.mode == RunMode.RUN, overrides=overrides)
     except Exception as error:
-        if hydra_config.mode != RunMode.MULTIRUN:
+        if interrupted(error):  # Ctrl-C ended the sweep; Hydra would record this and run the next job
+            raise SweepInterrupted from error
+        if not in_sweep:
             raise
         jobs.record(directory, status="failed", overrides=overrides, seed=cfg.get("seed"), started=started,
                     wall_time=time.perf_counter() - clock, error=f"{type(error).__name__}: {error}")
         (directory / "error.txt").write_text(traceback.format_exc())
-        log.error("job %s failed: %s: %s", directory.name, type(error).__name__, error)
         return
     jobs.record(directory, status="complete", overrides=overrides, seed=config.seed, started=started,
-                wall_time=time.perf_counter() - clock)
+                wall_time=time.perf_counter() - clock, headline=headline(result, config.market.steps_per_year))
+    if in_sweep:
+        return
     print(summary_table(result))
     print(f"results: {directory} ({result.summary['wall_time_seconds']:.2f} s)")
 
 
 def main() -> None:
-    """Console entry point: run the Hydra app, turning bad input into exit code 2."""
+    """Console entry point: run the Hydra app, turning bad input into exit code 2.
+
+    Hydra turns an exception raised in a callback into a warning and goes on.
+    A start callback that raises (validation, the lock on a sweep folder) must
+    stop the command before it writes anything, so that warning is made an
+    error, reported by its cause like any other bad input.
+    """
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    warnings.filterwarnings("error", message=r"Callback \w+\.on_(multi)?run_start raised", category=UserWarning)
     try:
         sys.argv[1:] = expand_new_firms(sys.argv[1:])
         _app()
     except Exception as error:
+        if interrupted(error):
+            raise SweepInterrupted from None
         message = describe_bad_input(error)
         if message is None:
             raise

@@ -77,7 +77,9 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
         fail(message, "market-sim-compare")
     out = args.out or Path("outputs/compare") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
     runs, trajectories = compare.run(configs, range(args.seeds), args.workers)
-    table = pd.concat([compare.differences(runs, label) for label in labels], ignore_index=True)
+    table = pd.concat([compare.differences(runs, label, trajectories=trajectories,
+                                           month=compare.decision_month(configs[compare.BASELINE], configs[label]))
+                       for label in labels], ignore_index=True)
     text = compare.report(table, args.seeds)
     print(text)
     out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +93,9 @@ def compare_main(argv: Sequence[str] | None = None) -> None:
     (out / "report.md").write_text(text)
     if args.html:
         arguments = sys.argv[1:] if argv is None else list(argv)
-        page = html.compare_page(text, table, html.command("market-sim-compare", arguments))
+        # the chart draws paired differences of whole-run outcomes; entrants and decision windows are in the text
+        charted = table[table["paired"] & table["headline"].isin(compare.HEADLINES) & table["difference"].notna()]
+        page = html.compare_page(text, charted, html.command("market-sim-compare", arguments))
         atomic_write_text(out / "report.html", page)
     print(f"results: {out}")
 
@@ -345,11 +349,20 @@ def report_main(argv: Sequence[str] | None = None) -> None:
                         help="swept parameters for the figures: bands against each numeric one, a heatmap of the "
                              "first two (default: every swept parameter, in sweep order)")
     parser.add_argument("--no-survival", action="store_true", help="skip the Kaplan-Meier section")
+    parser.add_argument("--outcome", nargs="+", default=list(report.OUTCOME_NAMES), metavar="NAME",
+                        help="the outcomes to show, the first leading the sentences and heatmap (default: "
+                             f"{' '.join(report.OUTCOME_NAMES)})")
+    parser.add_argument("--csv", action="store_true", help="also write every table as CSV beside its Parquet file")
+    parser.add_argument("--format", choices=report.FIGURE_FORMATS, default="png", help="figure format (default png)")
+    parser.add_argument("--dpi", type=int, default=150, help="resolution of png figures (default 150)")
     arguments = parser.parse_args(argv)
+    if arguments.dpi <= 0:
+        fail(f"--dpi: must be positive, got {arguments.dpi}", program)
     started = time.perf_counter()
     try:
         written = report.build_report(arguments.sweep, arguments.out or arguments.sweep / "report", arguments.by,
-                                      with_survival=not arguments.no_survival)
+                                      with_survival=not arguments.no_survival, outcomes=arguments.outcome,
+                                      csv=arguments.csv, figure_format=arguments.format, dpi=arguments.dpi)
     except (store.StoreError, ValueError) as error:
         fail(str(error), program)
     print(f"report: {written} ({time.perf_counter() - started:.1f} s)")

@@ -64,6 +64,22 @@ def nearest_names(full_key: str, schema: object = None) -> str:
     return (f"; did you mean {' or '.join(near)}?" if near else "") + f"; allowed: {', '.join(sorted(names))}"
 
 
+def _yaml_error_line(error: yaml.MarkedYAMLError) -> str:
+    """The file, line and column where the parser gave up, and what it was reading, which started earlier.
+
+    The problem mark is where the error is; the context mark is only where
+    the enclosing mapping or list began (for a bad indentation, often many
+    lines before it), so it is said after the problem. Marks count from 0.
+    """
+    mark = error.problem_mark or error.context_mark
+    where = f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}"
+    detail = error.problem or error.context or "invalid YAML"
+    context = error.context_mark
+    if error.problem and error.context and context is not None and context is not mark:
+        detail += f" ({error.context} started at line {context.line + 1}, column {context.column + 1})"
+    return f"{where}: YAML syntax error: {detail}; check the indentation and brackets there"
+
+
 def describe_bad_input(error: BaseException) -> str | None:
     """One line naming the field and what is allowed, or ``None`` if ``error`` is not bad input."""
     chain: list[BaseException] = []
@@ -75,10 +91,8 @@ def describe_bad_input(error: BaseException) -> str | None:
         if isinstance(item, ConfigError):
             return str(item)
     for item in chain:
-        if isinstance(item, yaml.MarkedYAMLError) and (item.context_mark or item.problem_mark) is not None:
-            mark = item.context_mark or item.problem_mark
-            detail = "; ".join(part for part in (item.context, item.problem) if part)
-            return f"{mark.name}, line {mark.line + 1}: YAML syntax error: {detail}"
+        if isinstance(item, yaml.MarkedYAMLError) and (item.problem_mark or item.context_mark) is not None:
+            return _yaml_error_line(item)
     for item in chain:
         if isinstance(item, OmegaConfBaseException) and getattr(item, "full_key", None) in GLOBAL_GROUPS:
             group = item.full_key

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 from hydra import compose, initialize_config_dir
+from hydra._internal.defaults_list import create_defaults_list
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
@@ -117,6 +118,56 @@ def expand_new_firms(overrides: Sequence[str]) -> list[str]:
     return expanded
 
 
+def check_new_firms(config_name: str, overrides: Sequence[str]) -> None:
+    """Refuse a firm that a config file adds without naming its strategy: most likely a misspelt firm.
+
+    Once composed, a deliberate new firm and a misspelt one look alike: the
+    schema fills in every field a file leaves out, the strategy too. So this
+    reads the files Hydra composed (with the same overrides, sweeps left out,
+    ``hydra.searchpath`` and ``--config-dir`` included): the ``firms`` group
+    file is the line-up, and any other firm must name its ``strategy`` in a
+    file (``lowcost: {strategy: low_cost}``, as ``scenario=ryanair`` does; a
+    ``firm_profile`` does) or in an override (``firms.NAME.strategy=...``).
+    Call it after a successful ``compose``, inside Hydra's initialised state.
+    """
+    parsed = [item for item in OverridesParser.create().parse_overrides(list(overrides))
+              if not item.is_sweep_override()]
+    loader = GlobalHydra.instance().config_loader()
+    # Hydra's own searchpath handling; private, so pinned with hydra-core in requirements.lock
+    _, repo = loader._parse_overrides_and_create_caching_repo(config_name, [item.input_line for item in parsed])
+    defaults = create_defaults_list(repo=repo, config_name=config_name, overrides_list=parsed,
+                                    prepend_hydra=True, skip_missing=True).defaults
+    lineup: list[str] = []
+    added: dict[str, bool] = {}  # firm name -> whether some source names its strategy
+    for default in defaults:
+        package = default.package or ""
+        if default.config_path is None or not (package in ("", "firms") or package.startswith("firms.")):
+            continue
+        loaded = repo.load_config(default.config_path)
+        content = loaded.config if loaded is not None else None
+        if not isinstance(content, DictConfig):
+            continue
+        if package == "firms":
+            lineup += [str(name) for name in content]
+        elif package.startswith("firms.") and package.count(".") == 1:
+            name = package.removeprefix("firms.")
+            added[name] = added.get(name, False) or "strategy" in content
+        elif package == "" and isinstance(content.get("firms"), DictConfig):
+            for name, entry in content.firms.items():
+                named = isinstance(entry, DictConfig) and "strategy" in entry
+                added[str(name)] = added.get(str(name), False) or named
+    for item in parsed:
+        key = item.key_or_group.split(".")
+        if len(key) == 3 and key[0] == "firms" and key[2] == "strategy" and not item.is_delete():
+            added[key[1]] = True
+    for name, named in added.items():
+        if name not in lineup and not named:
+            near = get_close_matches(name, lineup, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f" (its firms: {', '.join(lineup)})"
+            raise ConfigError(f"firms.{name}: not a firm of this market{hint}; a new firm needs its strategy "
+                              f"(firms.{name}.strategy=...)")
+
+
 def load_config(overrides: Sequence[str] = (), config_name: str = "config",
                 config_dirs: Sequence[str | os.PathLike[str]] = ()) -> SimConfig:
     """Compose ``conf/<config_name>.yaml`` with Hydra ``overrides`` into a validated config.
@@ -132,8 +183,13 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config",
     if config_dirs:
         folders = ",".join(f"file://{Path(folder).resolve()}" for folder in config_dirs)
         overrides = [f"hydra.searchpath=[{folders}]", *overrides]
-    already = GlobalHydra.instance().is_initialized()
-    if already:
-        return to_sim_config(compose(config_name=config_name, overrides=overrides))
+    if GlobalHydra.instance().is_initialized():
+        return _compose_checked(config_name, overrides)
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return to_sim_config(compose(config_name=config_name, overrides=overrides))
+        return _compose_checked(config_name, overrides)
+
+
+def _compose_checked(config_name: str, overrides: list[str]) -> SimConfig:
+    composed = compose(config_name=config_name, overrides=overrides)
+    check_new_firms(config_name, overrides)
+    return to_sim_config(composed)

@@ -52,6 +52,15 @@ def _check_fields(
         _check_range(getattr(section, name), f"{path}.{name}", low, high)
 
 
+def _doc(meaning: str, unit: str = "") -> dict[str, str]:
+    """A field's metadata: its meaning and unit, the one place docs/PARAMETERS.md takes them from.
+
+    Allowed values are not declared here: ``sim.config.reference`` reads them
+    from the validation below.
+    """
+    return {"help": meaning, "unit": unit}
+
+
 @dataclass
 class WordOfMouthConfig:
     """How awareness and attitudes spread (the Bass channels plus valence).
@@ -61,13 +70,22 @@ class WordOfMouthConfig:
     exactly p, and q applies per unit of a contact's talk activity.
     """
 
-    innovation: float = 0.03
-    imitation: float = 0.38
-    reference_marketing: float = 0.02
-    marketing_elasticity: float = 0.5
-    negative_reach: float = 2.0
-    attitude_influence: float = 0.3
-    attitude_decay: float = 0.05
+    innovation: float = field(default=0.03, metadata=_doc(
+        "Bass p: hazard of hearing of a firm through its marketing, at the reference spend", "per year"))
+    imitation: float = field(default=0.38, metadata=_doc(
+        "Bass q: hazard of hearing of a firm per unit of its contacts' talk about it", "per year"))
+    reference_marketing: float = field(default=0.02, metadata=_doc(
+        "marketing spend at which the marketing hazard is exactly `innovation`",
+        "money per potential customer per month"))
+    marketing_elasticity: float = field(default=0.5, metadata=_doc(
+        "elasticity of the marketing hazard to spend: p = innovation x (spend / reference_marketing) ^ elasticity"))
+    negative_reach: float = field(default=2.0, metadata=_doc(
+        "how many times louder a detractor (score 0-6) talks than others", "times"))
+    attitude_influence: float = field(default=0.3, metadata=_doc(
+        "how far an attitude moves toward the tone of contacts' talk, and toward the customer's own satisfaction",
+        "share per month"))
+    attitude_decay: float = field(default=0.05, metadata=_doc(
+        "share of every attitude that fades each month", "share per month"))
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -90,16 +108,25 @@ class BehaviourConfig:
     ``expectation_adaptation`` per month.
     """
 
-    fit_weight: float = 3.0
-    attitude_weight: float = 1.0
-    outside_utility: float = -1.0
-    review_rate: float = 0.02
-    dissatisfaction_churn: float = 0.25
-    expectation_adaptation: float = 0.1
-    level_weight: float = 1.5
-    disconfirmation_weight: float = 2.0
-    reference_value: float = -2.0
-    score_noise: float = 1.0
+    fit_weight: float = field(default=3.0, metadata=_doc(
+        "utility lost per unit of distance between a customer's needs and an offering", "utility per unit distance"))
+    attitude_weight: float = field(default=1.0, metadata=_doc(
+        "weight in choice of the attitude toward a firm (-1 to 1)", "utility"))
+    outside_utility: float = field(default=-1.0, metadata=_doc("utility of buying from nobody", "utility"))
+    review_rate: float = field(default=0.02, metadata=_doc(
+        "chance a fully satisfied customer reconsiders its firm", "per month"))
+    dissatisfaction_churn: float = field(default=0.25, metadata=_doc(
+        "extra chance of reconsidering, times (1 - satisfaction)^2", "per month"))
+    expectation_adaptation: float = field(default=0.1, metadata=_doc(
+        "share of the gap from expectation to experience closed each month", "share per month"))
+    level_weight: float = field(default=1.5, metadata=_doc(
+        "weight in satisfaction of the experience above `reference_value` (Oliver's level effect)", "per unit utility"))
+    disconfirmation_weight: float = field(default=2.0, metadata=_doc(
+        "weight in satisfaction of the experience above expectation (Oliver's disconfirmation)", "per unit utility"))
+    reference_value: float = field(default=-2.0, metadata=_doc(
+        "experience whose level alone leaves a customer neither satisfied nor dissatisfied", "utility"))
+    score_noise: float = field(default=1.0, metadata=_doc(
+        "standard deviation of the noise on a customer's 0-10 score", "score points"))
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -124,13 +151,20 @@ class CostConfig:
     customer per unit of distance an offering moves.
     """
 
-    survey_cost: float = 50.0
-    research_cost: float = 1000.0
-    tracking_cost: float = 5.0
-    survey_noise: float = 0.15
-    research_noise: float = 0.15
-    service_cost: float = 0.3
-    reposition_cost: float = 0.3
+    survey_cost: float = field(default=50.0, metadata=_doc(
+        "price of one stated-wants survey response", "money per response"))
+    research_cost: float = field(default=1000.0, metadata=_doc(
+        "price of one needs interview (ethnography, analytics)", "money per interview"))
+    tracking_cost: float = field(default=5.0, metadata=_doc(
+        "price of one tracking response (0-10 score and satisfaction)", "money per response"))
+    survey_noise: float = field(default=0.15, metadata=_doc(
+        "standard deviation of one survey response's error on stated wants", "attribute units"))
+    research_noise: float = field(default=0.15, metadata=_doc(
+        "standard deviation of one interview's error on needs", "attribute units"))
+    service_cost: float = field(default=0.3, metadata=_doc(
+        "extra cost at service level 1 (grows with the square of the level)", "share of customer spend"))
+    reposition_cost: float = field(default=0.3, metadata=_doc(
+        "cost of moving an offering", "money per potential customer per unit distance"))
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -150,18 +184,24 @@ class MarketConfig:
     needs, so ``market.drift=2`` asks "what if needs drift twice as fast?".
     """
 
-    customers: int = 10_000
-    total_customers: int = 1_000_000
-    steps: int = 120
-    steps_per_year: int = 12
+    customers: int = field(default=10_000, metadata=_doc(
+        "simulated customers: the resolution (each stands for `total_customers / customers` real ones)", "customers"))
+    total_customers: int = field(default=1_000_000, metadata=_doc(
+        "potential customers the market really has: every count and sum of money is in these real units", "customers"))
+    steps: int = field(default=120, metadata=_doc("length of the run", "months"))
+    steps_per_year: int = field(default=12, metadata=_doc(
+        "steps in a year: rates given per year are divided by it", "steps per year"))
     attributes: list[str] = field(
-        default_factory=lambda: ["performance", "simplicity", "connectivity", "design"]
-    )
-    drift: float = 1.0
-    needs_noise: float = 0.02
-    initial_penetration: float = 0.5
-    initial_awareness: float = 0.3
-    discount_rate: float = 0.10
+        default_factory=lambda: ["performance", "simplicity", "connectivity", "design"], metadata=_doc(
+            "names of the attributes needs, wants and offerings are placed on; every vector has one value per "
+            "attribute"))
+    drift: float = field(default=1.0, metadata=_doc("multiplier on every segment's drift of needs", "times"))
+    needs_noise: float = field(default=0.02, metadata=_doc(
+        "each customer's personal random walk of needs", "attribute units per sqrt(year)"))
+    initial_penetration: float = field(default=0.5, metadata=_doc("share of customers who start with a firm", "share"))
+    initial_awareness: float = field(default=0.3, metadata=_doc(
+        "chance a customer knows each firm at the start (besides its own)", "probability"))
+    discount_rate: float = field(default=0.10, metadata=_doc("discount rate of CLV and customer equity", "per year"))
     wom: WordOfMouthConfig = field(default_factory=WordOfMouthConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     costs: CostConfig = field(default_factory=CostConfig)
@@ -217,12 +257,18 @@ class PurchaseConfig:
     (Pareto/NBD's assumptions); ``dropout`` 0 means nobody does.
     """
 
-    process: str = "steady"
-    rate: float = 12.0
-    rate_shape: float = 1.0
-    amount_shape: float = 0.0
-    dropout: float = 0.0
-    dropout_shape: float = 1.0
+    process: str = field(default="steady", metadata=_doc(
+        "how a customer with a firm buys: `steady` (its spend every month) or `poisson` (a Poisson number of purchases "
+        "at a personal rate)"))
+    rate: float = field(default=12.0, metadata=_doc(
+        "mean of the personal purchase rates (`poisson` only)", "purchases per year"))
+    rate_shape: float = field(default=1.0, metadata=_doc(
+        "gamma shape of the personal purchase rates: their coefficient of variation is 1/sqrt(shape) (`poisson` only)"))
+    amount_shape: float = field(default=0.0, metadata=_doc(
+        "gamma shape of one purchase's size around the customer's mean (0: exactly the mean; `poisson` only)"))
+    dropout: float = field(default=0.0, metadata=_doc(
+        "mean of the personal hazards of leaving the market for good (0: nobody leaves)", "per year"))
+    dropout_shape: float = field(default=1.0, metadata=_doc("gamma shape of the personal dropout hazards"))
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -251,21 +297,37 @@ class SegmentConfig:
     makes the market grow, hold or shrink; 0 keeps the population closed.
     """
 
-    share: float = 0.25
-    needs: list[float] = field(default_factory=lambda: [0.5, 0.5, 0.5, 0.5])
-    needs_spread: float = 0.1
-    drift: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
-    want_lag: float = 0.1
-    want_bias: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
-    want_noise: float = 0.1
-    spend: float = 1.0
-    spend_spread: float = 0.3
-    price_sensitivity: float = 2.0
-    service_sensitivity: float = 0.5
-    wom_activity: float = 1.0
-    inertia: float = 1.0
-    value_for_money: float = 0.3
-    arrivals: float = 0.0
+    share: float = field(default=0.25, metadata=_doc(
+        "share of the market's potential customers in this segment", "share"))
+    needs: list[float] = field(default_factory=lambda: [0.5, 0.5, 0.5, 0.5], metadata=_doc(
+        "mean needs, one value per attribute", "attribute units"))
+    needs_spread: float = field(default=0.1, metadata=_doc(
+        "standard deviation of customers' needs around the segment's mean", "attribute units"))
+    drift: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0], metadata=_doc(
+        "movement of the segment's needs, one value per attribute (times `market.drift`)", "attribute units per year"))
+    want_lag: float = field(default=0.1, metadata=_doc(
+        "share of the gap from stated wants to needs closed each month (1: wants track needs)", "share per month"))
+    want_bias: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0], metadata=_doc(
+        "fixed offset of the segment's stated wants from its needs, one value per attribute", "attribute units"))
+    want_noise: float = field(default=0.1, metadata=_doc(
+        "standard deviation of each customer's own offset of stated wants", "attribute units"))
+    spend: float = field(default=1.0, metadata=_doc(
+        "mean spend of a customer with a firm, at price 1", "money per customer per month"))
+    spend_spread: float = field(default=0.3, metadata=_doc(
+        "log standard deviation of spend across customers (log-normal)"))
+    price_sensitivity: float = field(default=2.0, metadata=_doc(
+        "utility lost per unit of price above the reference price 1", "utility per unit price"))
+    service_sensitivity: float = field(default=0.5, metadata=_doc(
+        "utility of service, per unit of service level", "utility per unit service"))
+    wom_activity: float = field(default=1.0, metadata=_doc(
+        "how much its customers talk about their firm (1: the reference)", "talk volume"))
+    inertia: float = field(default=1.0, metadata=_doc(
+        "utility bonus of the customer's own firm when it reconsiders", "utility"))
+    value_for_money: float = field(default=0.3, metadata=_doc(
+        "share of the price effect on choice that customers also credit when they rate their firm", "share"))
+    arrivals: float = field(default=0.0, metadata=_doc(
+        "new potential customers, as a share of the segment's starting size (0: a closed population)",
+        "share per year"))
     purchases: PurchaseConfig = field(default_factory=PurchaseConfig)
 
     def validate(self, path: str, attributes: int) -> None:
@@ -294,10 +356,14 @@ NETWORK_KINDS = ("small_world", "scale_free", "random", "homophilous", "fully_mi
 class NetworkConfig:
     """Word-of-mouth contact network between customers."""
 
-    kind: str = "small_world"
-    mean_degree: int = 10
-    rewiring: float = 0.1
-    homophily: float = 0.8
+    kind: str = field(default="small_world", metadata=_doc(
+        "contact graph: `small_world` (Watts-Strogatz), `scale_free` (Barabasi-Albert), `random` (Erdos-Renyi), "
+        "`homophilous` (segments as blocks), `fully_mixed` (everyone hears everyone; no graph)"))
+    mean_degree: int = field(default=10, metadata=_doc("mean number of contacts of a customer", "contacts"))
+    rewiring: float = field(default=0.1, metadata=_doc(
+        "share of ring ties rewired at random (`small_world` only)", "share"))
+    homophily: float = field(default=0.8, metadata=_doc(
+        "share of ties inside one's own segment (`homophilous` only)", "share"))
 
     def __post_init__(self) -> None:
         _check_choice(self.kind, "network.kind", NETWORK_KINDS)
@@ -305,6 +371,30 @@ class NetworkConfig:
                  f"must be >= 2, got {self.mean_degree}")
         _check_range(self.rewiring, "network.rewiring", 0.0, 1.0)
         _check_range(self.homophily, "network.homophily", 0.0, 1.0)
+
+    def validate_for(self, customers: int) -> None:
+        """Raise :class:`ConfigError` when the graph cannot be drawn over ``customers`` simulated customers.
+
+        The builders (:mod:`sim.world.network`) would not refuse: a degree of
+        ``customers`` or more quietly becomes the complete graph (minutes and
+        gigabytes at 10,000 customers, and not the network asked for), and a
+        ring lattice or preferential attachment quietly rounds an odd degree
+        down (each customer ties to ``mean_degree / 2`` others).
+        """
+        if self.kind == "fully_mixed":
+            return  # no graph is built, so the degree is not used
+        even = self.kind in ("small_world", "scale_free")
+        largest = customers - 1 - (customers - 1) % 2 if even else customers - 1
+        fix = (f"largest allowed: {largest}" if largest >= 2
+               else "too few customers for a graph; use network=fully_mixed")
+        _require(self.mean_degree < customers, "network.mean_degree",
+                 f"must be below market.customers ({customers}), as a customer can know at most everyone else, "
+                 f"got {self.mean_degree}; {fix}")
+        if even:
+            nearest = " or ".join(str(d) for d in (self.mean_degree - 1, self.mean_degree + 1) if d <= largest)
+            _require(self.mean_degree % 2 == 0, "network.mean_degree",
+                     f"a {self.kind} network needs an even mean degree (each customer ties to mean_degree / 2 "
+                     f"others), got {self.mean_degree}; use {nearest}")
 
 
 INFORMATION_SOURCES = ("wants", "needs", "all")
@@ -345,27 +435,51 @@ class StrategyConfig:
     estimates from its own price tests and sales (docked in ODD 8.11).
     """
 
-    information: str = "wants"
-    audience: str = "customers"
-    survey_respondents: int = 100
-    research_respondents: int = 0
-    tracking_respondents: int = 400
-    targeting: str = "none"
-    horizon: int = 3
-    lead: int = 0
-    adjust_rate: float = 0.5
-    service_policy: str = "fixed"
-    pricing_policy: str = "promotional"
-    promotion_depth: float = 0.1
-    reaction_threshold: float = 0.03
-    acquisition_budget: float = 0.02
-    acquisition_boost: float = 1.0
-    declines_unprofitable: bool = False
-    winback_discount: float = 0.0
-    review_every: int = 3
-    target_segment: str = ""
-    research_budget: float = 0.1
-    move_confidence: float = 0.95
+    information: str = field(default="wants", metadata=_doc(
+        "what it listens to: stated `wants` (surveys), `needs` (interviews) or `all` (both)"))
+    audience: str = field(default="customers", metadata=_doc(
+        "whom it asks: its own `customers`, its `target` segment (all of it) or the whole `market`"))
+    survey_respondents: int = field(default=100, metadata=_doc(
+        "stated-wants survey responses bought per review", "respondents"))
+    research_respondents: int = field(default=0, metadata=_doc("needs interviews bought per review", "respondents"))
+    tracking_respondents: int = field(default=400, metadata=_doc(
+        "own customers asked for a 0-10 score and satisfaction per review: its NPS (0: it does not track)",
+        "respondents"))
+    targeting: str = field(default="none", metadata=_doc(
+        "`none`: every customer counts the same; `clv`: plan around the segment of highest estimated CLV"))
+    horizon: int = field(default=3, metadata=_doc(
+        "months within which a change must pay back (only with `declines_unprofitable`)", "months"))
+    lead: int = field(default=0, metadata=_doc(
+        "how far ahead of today's estimate of needs it positions (0: reactive)", "months"))
+    adjust_rate: float = field(default=0.5, metadata=_doc(
+        "share of the gap to its goal (offering, value service, value or profit price) closed per review", "share"))
+    service_policy: str = field(default="fixed", metadata=_doc(
+        "`fixed`: keep its service; `value`: where willingness to pay for service equals its cost; `max`: level 1"))
+    pricing_policy: str = field(default="promotional", metadata=_doc(
+        "`promotional`: list price, cut while losing ground; `value`: against the best alternative; `never_raise`; "
+        "`profit`: best response to the logit demand it estimates (ODD 7.6)"))
+    promotion_depth: float = field(default=0.1, metadata=_doc(
+        "price cut while losing ground (`promotional` pricing)", "share of list price"))
+    reaction_threshold: float = field(default=0.03, metadata=_doc(
+        "fall of share (relative) or of tracked NPS (points / 100) since the last review that counts as losing ground",
+        "share"))
+    acquisition_budget: float = field(default=0.02, metadata=_doc(
+        "marketing spend", "money per potential customer per month"))
+    acquisition_boost: float = field(default=1.0, metadata=_doc(
+        "extra marketing while losing ground: the budget times (1 + boost)", "times"))
+    declines_unprofitable: bool = field(default=False, metadata=_doc(
+        "refuse a move whose gain does not pay its cost within `horizon`"))
+    winback_discount: float = field(default=0.0, metadata=_doc(
+        "discount offered to a customer about to leave (0: no win-back offers)", "share of a month's bill"))
+    review_every: int = field(default=3, metadata=_doc("time between reviews", "months"))
+    target_segment: str = field(default="", metadata=_doc(
+        "segment a targeting firm plans around (empty: rank segments by estimated CLV)"))
+    research_budget: float = field(default=0.1, metadata=_doc(
+        "cap on a review's listening cost, as a share of the revenue booked since the last review (and never more than "
+        "its cash)", "share of revenue"))
+    move_confidence: float = field(default=0.95, metadata=_doc(
+        "confidence with which its estimate of the ideal must differ from its offering before it moves (0: on any "
+        "estimate of two or more readings)", "probability"))
 
     def validate(self, path: str) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -404,14 +518,17 @@ class FirmConfig:
     present at the start without one split what is left equally.
     """
 
-    strategy: str = "focused"
-    price: float = 1.0
-    service: float = 0.5
-    unit_cost: float = 0.5
-    fixed_cost: float = 0.03
-    initial_cash: float = 2.0
-    offering: list[float] | None = None
-    initial_share: float | None = None
+    strategy: str = field(default="focused", metadata=_doc("the strategy preset it runs"))
+    price: float = field(default=1.0, metadata=_doc(
+        "price: revenue is the customers' spend times it (1: the reference price)", "times reference price"))
+    service: float = field(default=0.5, metadata=_doc("starting service level", "level"))
+    unit_cost: float = field(default=0.5, metadata=_doc("cost of goods", "share of customer spend at price 1"))
+    fixed_cost: float = field(default=0.03, metadata=_doc("fixed cost", "money per potential customer per month"))
+    initial_cash: float = field(default=2.0, metadata=_doc("cash at the start", "money per potential customer"))
+    offering: list[float] | None = field(default=None, metadata=_doc(
+        "starting position, one value per attribute (null: the market's mean need)", "attribute units"))
+    initial_share: float | None = field(default=None, metadata=_doc(
+        "its share of the customers who start with a firm (null: an equal split of what the others leave)", "share"))
 
     def validate(self, path: str, attributes: int, strategies: dict[str, StrategyConfig]) -> None:
         """Raise :class:`ConfigError` naming the first bad field."""
@@ -450,21 +567,32 @@ class EventConfig:
     ``price_cut``: ``firm`` charges ``price`` for ``duration`` months.
     """
 
-    kind: str = MISSING
-    month: int = MISSING
-    firm: str | None = None
-    segment: str | None = None
-    strategy: str | None = None
-    dials: dict[str, Any] = field(default_factory=dict)
-    transition_cost: float = 0.0
-    lag: int = 0
-    shift: list[float] | None = None
-    drift: list[float] | None = None
-    price_sensitivity: float | None = None
-    size: float | None = None
-    arrivals: float | None = None
-    price: float | None = None
-    duration: int = 1
+    kind: str = field(default=MISSING, metadata=_doc("what happens (each kind's effect: docs/ODD.md 7.8)"))
+    month: int = field(default=MISSING, metadata=_doc("month at whose start it fires", "month"))
+    firm: str | None = field(default=None, metadata=_doc(
+        "the firm it concerns (`switch`, `enter`, `exit`, `price_cut`)"))
+    segment: str | None = field(default=None, metadata=_doc(
+        "the segment it concerns (`needs_shift`, `segment_change`)"))
+    strategy: str | None = field(default=None, metadata=_doc("`switch`: the preset the firm moves to"))
+    dials: dict[str, Any] = field(default_factory=dict, metadata=_doc(
+        "`switch`: single strategy dials to change, as `{dial: value}`"))
+    transition_cost: float = field(default=0.0, metadata=_doc(
+        "`switch`: cost paid at once", "money per potential customer"))
+    lag: int = field(default=0, metadata=_doc("`switch`: time before the firm behaves the new way", "months"))
+    shift: list[float] | None = field(default=None, metadata=_doc(
+        "`needs_shift`: jump of the segment's needs, one value per attribute", "attribute units"))
+    drift: list[float] | None = field(default=None, metadata=_doc(
+        "`needs_shift`: the segment's drift of needs from then on, one value per attribute",
+        "attribute units per year"))
+    price_sensitivity: float | None = field(default=None, metadata=_doc(
+        "`segment_change`: the segment's new price sensitivity", "utility per unit price"))
+    size: float | None = field(default=None, metadata=_doc(
+        "`segment_change`: factor on the segment's real size", "times"))
+    arrivals: float | None = field(default=None, metadata=_doc(
+        "`segment_change`: the segment's new arrival rate", "share per year"))
+    price: float | None = field(default=None, metadata=_doc(
+        "`price_cut`: the price customers see and pay", "times reference price"))
+    duration: int = field(default=1, metadata=_doc("`price_cut`: how long the cut lasts", "months"))
 
     def validate(self, path: str, config: SimConfig) -> None:
         """Raise :class:`ConfigError` naming the event and its first bad field."""
@@ -499,6 +627,11 @@ class EventConfig:
             _check_choice(switched.target_segment, f"{path}.dials.target_segment", tuple(config.segments))
         _check_range(self.transition_cost, f"{path}.transition_cost", low=0.0)
         _require(self.lag >= 0, f"{path}.lag", f"must be >= 0, got {self.lag}")
+        # a switch completes at month + lag: later, its cost is paid and the firm never changes
+        steps = config.market.steps
+        _require(self.month + self.lag <= steps, f"{path}.lag",
+                 f"the switch would take effect at month {self.month + self.lag}, after the run ends "
+                 f"(market.steps={steps}); use a lag of at most {steps - self.month} or an earlier month")
 
     def _validate_needs_shift(self, path: str, config: SimConfig) -> None:
         _require(self.shift is not None or self.drift is not None, f"{path}.shift",
@@ -558,6 +691,16 @@ class OutputConfig:
                  f"must be from 50 to 600 (dots per inch), got {self.figure_dpi}")
 
 
+# OutputConfig's meanings and units (field name: (meaning, unit)), kept beside it rather than in its field metadata
+OUTPUT_HELP = {
+    "figure": ("write `market.<format>`, the run's chart", ""),
+    "figure_format": ("file format of the chart: png for screens, svg or pdf for slides and papers", ""),
+    "figure_dpi": ("resolution of the chart's raster parts", "dots per inch"),
+    "tenures": ("write `tenures.parquet`, one row per customer spell (the largest table)", ""),
+    "html": ("write `report.html`: charts and tables in one file that opens offline", ""),
+}
+
+
 @dataclass
 class SimConfig:
     """A whole run: market assumptions, segments, network, firms and their strategies."""
@@ -568,7 +711,8 @@ class SimConfig:
     firms: dict[str, FirmConfig] = field(default_factory=dict)
     strategies: dict[str, StrategyConfig] = field(default_factory=dict)
     events: list[EventConfig] = field(default_factory=list)
-    seed: int = 0
+    seed: int = field(default=0, metadata=_doc(
+        "seed of every random stream of the run: the same config and seed give the same results"))
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def __post_init__(self) -> None:
@@ -584,6 +728,7 @@ class SimConfig:
             strategy.validate(f"strategies.{name}")
             if strategy.target_segment:
                 _check_choice(strategy.target_segment, f"strategies.{name}.target_segment", tuple(self.segments))
+        self.network.validate_for(self.market.customers)
         _require(len(self.firms) >= 1, "firms", "needs at least one firm")
         for name, firm in self.firms.items():
             firm.validate(f"firms.{name}", attributes, self.strategies)

@@ -7,8 +7,10 @@ the same sweep is started again in the same directory. A job that raised is
 recorded with ``status: failed`` and its error, and has no marker.
 
 ``job.json`` holds the job's overrides, seed, status, error, start and end
-times, wall time, package versions and the git commit of the code; the
-resolved config is Hydra's ``.hydra/config.yaml`` beside it.
+times, wall time, package versions and the git commit of the code, the
+headline of a complete job (each firm's profit: the line a sweep prints for
+it), and for a job of a design table the values its row sets; the resolved config is
+Hydra's ``.hydra/config.yaml`` beside it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from sim.output.files import atomic_write_text
 from sim.world.results import versions
@@ -60,8 +64,27 @@ def held_overrides(directory: Path) -> list[str] | None:
     return list(json.loads((directory / RECORD).read_text())["overrides"])
 
 
+def design_values(overrides: Sequence[str]) -> dict[str, Any]:
+    """The values the row of a design table sets (``+design.file=T +design.row=K``), by config path; else empty.
+
+    A design sweep's overrides name only a row number: recording the row's
+    values lets the result store show them as the swept parameters they are.
+    A table that cannot be read records nothing (the job itself says why).
+    """
+    given = dict(item.lstrip("+").split("=", 1) for item in overrides
+                 if item.lstrip("+").startswith(("design.file=", "design.row=")))
+    if not {"design.file", "design.row"} <= given.keys():
+        return {}
+    try:
+        table = pd.read_parquet(given["design.file"]).drop(columns=["sample"], errors="ignore")
+        row = table.iloc[[int(given["design.row"])]].to_dict("records")[0]  # one row keeps each column's type
+    except (OSError, ValueError, IndexError):
+        return {}
+    return {str(column): value.item() if hasattr(value, "item") else value for column, value in row.items()}
+
+
 def record(directory: Path, *, status: str, overrides: Sequence[str], seed: int | None, started: str,
-           wall_time: float, error: str | None = None) -> None:
+           wall_time: float, error: str | None = None, headline: str | None = None) -> None:
     """Write the job's record; for a complete job, then its marker (last, so it vouches for everything)."""
     directory.mkdir(parents=True, exist_ok=True)
     entry: dict[str, Any] = {
@@ -72,9 +95,13 @@ def record(directory: Path, *, status: str, overrides: Sequence[str], seed: int 
         "finished": now(),
         "wall_time_seconds": wall_time,
         "error": error,
+        "headline": headline,
         "git_commit": git_commit(),
         "versions": versions(),
     }
+    design = design_values(overrides)
+    if design:
+        entry["design"] = design
     atomic_write_text(directory / RECORD, json.dumps(entry, indent=2) + "\n")
     if status == "complete":
         atomic_write_text(directory / COMPLETE, "")

@@ -87,6 +87,14 @@ def test_a_sweep_with_one_bad_job_stops_before_any_job_runs(tmp_path):
          "allowed: acquisition_boost, "),
         (["output.figure_format=gif"], "output.figure_format: unknown value 'gif'; allowed: pdf, png, svg"),
         (["output.figure_dpi=10"], "output.figure_dpi: must be from 50 to 600"),
+        (["firms.focussed.price=0.9"], "firms.focussed: Key 'focussed' is not in struct; did you mean focused"),
+        (["network.mean_degree=20000"], "network.mean_degree: must be below market.customers (10000)"),
+        (["network=random", "network.mean_degree=10000"], "largest allowed: 9999"),
+        (["network.mean_degree=11"], "network.mean_degree: a small_world network needs an even mean degree"),
+        (["market.customers=5"], "network.mean_degree: must be below market.customers (5)"),
+        (["events=[{kind: switch, firm: focused, month: 118, lag: 6, strategy: centric}]"],
+         "events[0].lag: the switch would take effect at month 124, after the run ends (market.steps=120); "
+         "use a lag of at most 2"),
     ],
 )
 def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
@@ -103,7 +111,14 @@ def test_bad_input_is_one_clear_line_exit_2_and_no_files(tmp_path, args, named):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("# @package _global_\nmarket:\n  drift: [1, 2\n", "mine.yaml, line 3: YAML syntax error"),
+        ("# @package _global_\nmarket:\n  drift: [1, 2\n",
+         "mine.yaml, line 4, column 1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
+         "(while parsing a flow sequence started at line 3, column 10)"),
+        ("# @package _global_\nmarket:\n  drift: 2.0\n  steps: 24\n  customers: 600\n seed: 3\n",
+         "mine.yaml, line 6, column 2: YAML syntax error"),
+        ("# @package _global_\nfirms:\n  focussed:\n    price: 0.9\n",
+         "firms.focussed: not a firm of this market (did you mean focused?); a new firm needs its strategy "
+         "(firms.focussed.strategy=...)"),
         ("market:\n  drift: 2.0\n", "the scenario file must begin with the line '# @package _global_'"),
     ],
 )
@@ -118,3 +133,64 @@ def test_a_broken_scenario_file_is_named_in_one_line(tmp_path, text, expected):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], done.stderr
     assert not any(work.iterdir())
+
+
+def test_a_scenario_adds_a_firm_only_when_it_names_its_strategy(tmp_path):
+    """A misspelt firm is refused; a firm added on purpose, as conf/scenario/ryanair.yaml adds one, runs."""
+    folder = tmp_path / "user" / "scenario"
+    folder.mkdir(parents=True)
+    (folder / "typo.yaml").write_text("# @package _global_\nfirms:\n  focussed:\n    price: 0.9\n")
+    (folder / "newco.yaml").write_text("# @package _global_\nfirms:\n  newco:\n    strategy: centric\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    refused = _run(["--config-dir", str(tmp_path / "user"), "scenario=typo", *TINY], work)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "market-sim: error: firms.focussed: not a firm of this market (did you mean focused?); a new firm needs "
+        "its strategy (firms.focussed.strategy=...)"]
+    assert not any(work.iterdir())
+    done = _run(["--config-dir", str(tmp_path / "user"), "scenario=newco", *TINY, "output.figure=false",
+                 "hydra.run.dir=run"], work)
+    assert done.returncode == 0, done.stderr
+    assert set(pd.read_parquet(work / "run" / "firms.parquet")["firm"]) == {"focused", "centric", "obsessed", "newco"}
+
+
+def test_a_broken_user_config_is_named_with_its_line_and_column(tmp_path):
+    (tmp_path / "mine.yaml").write_text("defaults:\n  - config\n  - _self_\nmarket:\n  steps: 12\n   customers: 9\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    done = _run(["--config-dir", str(tmp_path), "--config-name", "mine"], work)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"market-sim: error: {tmp_path / 'mine.yaml'}, line 6, column 13: YAML syntax error: mapping values are not "
+        "allowed here; check the indentation and brackets there"]
+    assert not any(work.iterdir())
+
+
+def test_a_sweep_over_scenarios_of_ones_own_checks_each_for_misspelt_firms(tmp_path):
+    folder = tmp_path / "user" / "scenario"
+    folder.mkdir(parents=True)
+    (folder / "tiny.yaml").write_text("# @package _global_\nmarket:\n  steps: 3\n  customers: 600\n")
+    (folder / "typo.yaml").write_text("# @package _global_\nfirms:\n  focussed:\n    price: 0.9\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    done = _run(["-m", f"hydra.searchpath=[file://{tmp_path / 'user'}]", "scenario=tiny,typo", "seed=1,2"], work)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "market-sim: error: firms.focussed: not a firm of this market (did you mean focused?); a new firm needs "
+        "its strategy (firms.focussed.strategy=...)"]
+    assert not any(work.iterdir())
+
+
+def test_a_run_into_a_folder_holding_another_run_is_refused_and_the_folder_left_as_it_is(tmp_path):
+    first = _run(["market.customers=300", "market.steps=6", "seed=0", "hydra.run.dir=X"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = {path: path.stat().st_mtime_ns for path in (tmp_path / "X").rglob("*")}
+    other = _run(["market.customers=300", "market.steps=6", "seed=1", "hydra.run.dir=X"], tmp_path)
+    assert other.returncode == 2
+    assert other.stderr.strip().splitlines() == [
+        "market-sim: error: hydra.run.dir: X holds the results of market.customers=300 market.steps=6 seed=0; use "
+        "another hydra.run.dir, or the same overrides to reuse it"]
+    assert before == {path: path.stat().st_mtime_ns for path in (tmp_path / "X").rglob("*")}
+    same = _run(["seed=0", "market.customers=300", "market.steps=6", "hydra.run.dir=X"], tmp_path)
+    assert same.returncode == 0 and same.stdout.startswith("already complete"), same.stderr

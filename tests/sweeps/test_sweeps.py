@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sim.output import jobs
-from sim.sweeps.driver import one_job_per_configuration
+from sim.sweeps.driver import LOCK, SweepLock, one_job_per_configuration
 
 MARKET_SIM = str(Path(sys.executable).with_name("market-sim"))
 TINY = ["market.customers=300", "market.steps=12", "output.figure=false"]
@@ -92,6 +93,7 @@ def test_a_failing_job_is_recorded_and_loses_no_other_job_then_a_rerun_completes
     assert "injected failure" in (tmp_path / "sweep" / "2" / "error.txt").read_text()
     summary = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
     assert summary["failed_jobs"] == [{"job": "2", "error": "RuntimeError: injected failure"}]
+    assert "[job 2] seed=2: failed: RuntimeError: injected failure" in done.stdout.splitlines()
     kept = {name: (tmp_path / "sweep" / name / "firms.parquet").stat().st_mtime_ns for name in ("0", "1", "3")}
     rerun = _sweep(args[1:], tmp_path)
     assert rerun.returncode == 0, rerun.stderr
@@ -119,7 +121,8 @@ def test_a_killed_sweep_resumes_with_exactly_the_missing_jobs(tmp_path):
     states = jobs.scan(tmp_path / "sweep")
     assert [state.directory.name for state in states] == [str(job) for job in range(6)]
     assert all(state.status == "complete" for state in states)
-    assert rerun.stdout.count("already complete") == len(before)
+    assert f"; {len(before)} already complete, not run again" in rerun.stderr
+    assert rerun.stdout.count("[job ") == 6 - len(before)
     assert before == {name: (tmp_path / "sweep" / name / "firms.parquet").stat().st_mtime_ns for name in before}
 
 
@@ -171,3 +174,70 @@ def test_a_bad_value_in_a_later_configuration_of_a_sweep_stops_it_before_any_job
     done = _sweep([*TINY, "seed=0,1", "market.drift=1,-3", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 2 and "market.drift" in done.stderr, done.stderr
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize(("swept", "named"), [
+    (["market.drift=0,abc", "seed=range(0,3)"], "market-sim: error: market.drift: Value 'abc'"),
+    (["network=random,smallworld", "seed=0,1"], "market-sim: error: network: unknown option 'smallworld'"),
+])
+def test_a_bad_value_in_a_sweep_is_one_line_and_leaves_no_sweep_folder(tmp_path, swept, named):
+    done = _sweep([*TINY, *swept], tmp_path)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith(named), done.stderr
+    assert not any(tmp_path.iterdir()), list(tmp_path.rglob("*"))
+
+
+def test_a_sweep_prints_one_line_per_job_and_draws_figures_only_when_asked(tmp_path):
+    done = _sweep(["market.customers=300", "market.steps=6", "market.drift=0,1", "seed=0,1",
+                   "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "[job 0] market.drift=0 seed=0", "[job 1] market.drift=0 seed=1", "[job 2] market.drift=1 seed=0",
+        "[job 3] market.drift=1 seed=1"]
+    firm = r"(focused|centric|obsessed) -?[\d.,]+( [Mk])?( \(exit m\d+\))?"
+    assert all(re.fullmatch(rf"[^:]+: {firm}, {firm}, {firm}", line) for line in lines), lines
+    assert not list((tmp_path / "sweep").glob("*/market.png"))
+    asked = _sweep(["market.customers=300", "market.steps=6", "seed=0", "output.figure=true",
+                    "hydra.sweep.dir=drawn"], tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    assert (tmp_path / "drawn" / "0" / "market.png").is_file()
+
+
+def test_a_sweep_folder_in_use_is_refused_at_once_and_a_stale_lock_is_taken_over(tmp_path):
+    holder = SweepLock(tmp_path / "sweep")
+    holder.acquire()
+    refused = _sweep([*TINY, "seed=0,1", "hydra.sweep.dir=sweep"], tmp_path)
+    holder.release()
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"market-sim: error: hydra.sweep.dir: sweep is in use by another sweep (pid {os.getpid()}); wait for it or "
+        "use another hydra.sweep.dir"]
+    assert sorted(path.name for path in (tmp_path / "sweep").iterdir()) == []
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / "sweep" / LOCK).write_text(dead.stdout)  # left by a sweep that was killed
+    done = _sweep([*TINY, "seed=0,1", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [state.status for state in jobs.scan(tmp_path / "sweep")] == ["complete"] * 2
+    assert not (tmp_path / "sweep" / LOCK).exists()
+
+
+def test_ctrl_c_ends_a_sweep_with_one_line_saying_how_to_resume_it_and_its_sweep_json(tmp_path):
+    args = ["market.customers=2000", "market.steps=60", "seed=range(0,20)", "hydra.sweep.dir=sweep"]
+    process = subprocess.Popen([MARKET_SIM, "-m", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not jobs.is_complete(tmp_path / "sweep" / "0") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: to the whole process group
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    summary = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    done = summary["complete"]
+    assert summary["interrupted"] and summary["expected_jobs"] == 20 and 1 <= done < 20
+    assert err.splitlines() == [
+        "sweep: 20 jobs into sweep",
+        f"interrupted: {done} of 20 jobs complete; resume with: market-sim -m market.customers=2000 "
+        "market.steps=60 'seed=range(0,20)' hydra.sweep.dir=sweep"]
+    assert len(out.splitlines()) == done
+    assert not (tmp_path / "sweep" / LOCK).exists()
