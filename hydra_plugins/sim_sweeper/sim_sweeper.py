@@ -14,11 +14,13 @@ runs this module without registering it in ``sys.modules``, where
 ``dataclass`` would look the postponed annotations up.
 """
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.config_store import ConfigStore
+from omegaconf import open_dict
 
 
 @dataclass
@@ -35,6 +37,20 @@ ConfigStore.instance().store(group="hydra/sweeper", name="sim", node=SimSweeperC
 
 class SimSweeper(BasicSweeper):
     """Expands and launches jobs exactly as :class:`BasicSweeper` does."""
+
+    def setup(self, *, hydra_context, task_function, config) -> None:
+        """Set up as the basic sweeper does; Ray's own start-up lines stay out of a log or a pipe.
+
+        In a pipe Ray would write a token-authentication warning and its
+        dashboard address in colour codes before the sweep's first line;
+        its errors still show. A terminal sees what Ray writes, and a
+        ``hydra.launcher.ray.init.logging_level`` given by the user wins.
+        """
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        ray_cfg = getattr(self.launcher, "ray_cfg", None)
+        if ray_cfg is not None and not sys.stdout.isatty():
+            with open_dict(ray_cfg):
+                ray_cfg.init.setdefault("logging_level", "ERROR")
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose the first job of each configuration in ``batch`` (see the module docstring)."""

@@ -67,7 +67,9 @@ def _apply_design(plain: DictConfig, design: DictConfig) -> None:
         return
     if not 0 <= int(row) < len(table):
         raise ConfigError(f"design.row: must be within 0..{len(table) - 1}, got {row}")
-    for column, value in table.drop(columns=["sample"], errors="ignore").iloc[int(row)].items():
+    # a one-row frame, not a row Series: a Series would turn an integer column into floats beside a float one
+    values = table.drop(columns=["sample"], errors="ignore").iloc[[int(row)]].to_dict("records")[0]
+    for column, value in values.items():
         OmegaConf.update(plain, str(column), value.item() if hasattr(value, "item") else value, merge=False)
 
 

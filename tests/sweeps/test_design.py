@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.config import load_config
 from sim.output import jobs
 from sim.sweeps import store
 
@@ -35,3 +36,10 @@ def test_a_design_row_keeps_each_columns_type_and_an_unreadable_table_records_no
         "market.customers": 300, "market.drift": 0.5}
     assert jobs.design_values([f"+design.file={tmp_path / 'missing.parquet'}", "+design.row=0"]) == {}
     assert jobs.design_values(["market.drift=1"]) == {}
+
+
+def test_an_integer_design_column_stays_an_integer_beside_a_float_one(tmp_path):
+    """A row read as a Series would give market.customers=300.0, which the schema refuses."""
+    pd.DataFrame({"market.customers": [300, 400], "market.drift": [0.5, 2.0]}).to_parquet(tmp_path / "d.parquet")
+    config = load_config([f"+design.file={tmp_path / 'd.parquet'}", "+design.row=1"])
+    assert config.market.customers == 400 and config.market.drift == 2.0

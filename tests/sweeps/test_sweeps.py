@@ -42,6 +42,8 @@ def basic_sweep(tmp_path_factory):
 def test_every_launcher_writes_the_same_bytes_per_job(basic_sweep, tmp_path, launcher):
     done = _sweep([*LAUNCHERS[launcher], *TINY, "seed=range(0,4)", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+    console = (done.stdout + done.stderr).splitlines()  # in a pipe: the sweep's own lines and nothing else
+    assert all(line.startswith(("sweep: ", "[job ")) for line in console), console
     for job in range(4):
         assert (tmp_path / "sweep" / str(job) / "firms.parquet").read_bytes() == \
             (basic_sweep / str(job) / "firms.parquet").read_bytes(), job
