@@ -17,12 +17,12 @@ strategy, with regret), ``strategies.parquet`` and ``report.md``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from sim import ConfigError, extras
+from sim.apps import experiment
 from sim.output import write_table
 from sim.studies import spaces
 
@@ -68,7 +68,8 @@ def _limits(bound) -> str:
 
 def main() -> None:
     """Sample the futures, run every strategy in each, print and write the report."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = experiment.StudyParser(description=__doc__.splitlines()[0])
+    experiment.with_config_dir(parser)
     parser.add_argument("--space", default="default")
     parser.add_argument("--futures", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)

@@ -13,12 +13,12 @@ how many perturbations it holds, and the ones where it does not. Writes
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
 from sim import claims
+from sim.apps import experiment
 from sim.output import write_table
 from sim.studies import robustness
 
@@ -50,7 +50,8 @@ def summary(verdicts: pd.DataFrame) -> str:
 
 def main() -> None:
     """Run the study and print and write its tables."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = experiment.StudyParser(description=__doc__.splitlines()[0])
+    experiment.with_config_dir(parser)
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--factors", default="0.5,1.5")

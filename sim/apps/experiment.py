@@ -27,7 +27,7 @@ from sim.output.files import write_figure, write_table
 REPORTED = ("cumulative_profit", "annual_retention", "final_customer_equity", "mean_nps", "common_nps", "final_share")
 
 
-class _StudyParser(argparse.ArgumentParser):
+class StudyParser(argparse.ArgumentParser):
     """Arguments whose ``--config-dir`` becomes a search path at the head of the trailing overrides.
 
     Every study composes its configs from ``overrides`` (:func:`compose`, or
@@ -48,16 +48,21 @@ class _StudyParser(argparse.ArgumentParser):
 
 def parser(doc: str, seeds: int) -> argparse.ArgumentParser:
     """The arguments every study takes; ``doc`` is the script's docstring, ``seeds`` its default replications."""
-    result = _StudyParser(description=doc.splitlines()[0],
+    result = StudyParser(description=doc.splitlines()[0],
                           epilog="Trailing Hydra overrides apply to every run, e.g. market.customers=2000")
     result.add_argument("--seeds", type=int, default=seeds, help=f"replications, seeds 0..N-1 (default {seeds})")
     result.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     result.add_argument("--out", type=Path, default=None, help="output directory (default outputs/<study>/<stamp>)")
-    result.add_argument("--config-dir", type=Path, default=None,
-                        help="a folder of your own configs laid out like conf/ (scenario/, strategy/, ...), as "
-                             "market-sim --config-dir")
+    with_config_dir(result)
     result.add_argument("overrides", nargs="*", help="Hydra overrides for every run")
     return result
+
+
+def with_config_dir(parser: StudyParser) -> None:
+    """Give a study's :class:`StudyParser` the ``--config-dir`` option (its ``overrides`` are searched there)."""
+    parser.add_argument("--config-dir", type=Path, default=None,
+                        help="a folder of your own configs laid out like conf/ (scenario/, strategy/, ...), as "
+                             "market-sim --config-dir")
 
 
 def compose(program: str, overrides: Sequence[str]) -> SimConfig:
