@@ -31,10 +31,9 @@ from sim.apps.errors import describe_bad_input, fail
 from sim.config.compose import CONFIG_DIR, check_new_firms, expand_new_firms, to_sim_config
 from sim.config.schema import SimConfig, register_configs
 from sim.output import jobs
-from sim.output.charts import exit_months
 from sim.output.files import atomic_write_text, write_figure
 from sim.sweeps.driver import SweepInterrupted, interrupted, job_overrides, one_job_per_configuration
-from sim.world.outcomes import OUTCOMES
+from sim.world.outcomes import OUTCOMES, exits
 from sim.world.results import RunResult
 
 log = logging.getLogger(__name__)
@@ -137,13 +136,12 @@ def summary_table(result: RunResult) -> str:
             + change)
 
 
-def headline(result: RunResult, steps_per_year: int) -> str:
+def headline(result: RunResult) -> str:
     """Each firm's cumulative profit, best first, with the month it exited: the one line a sweep prints for a job."""
     firms = sorted(result.summary["firms"], key=lambda row: row["cumulative_profit"], reverse=True)
-    names = {row["firm"]: row["firm"] for row in firms}
-    exits = dict(exit_months(result.firms, steps_per_year, names)[["firm", "month"]].itertuples(index=False))
+    exited = dict(exits(result.firms).itertuples(index=False))
     return ", ".join(f"{row['firm']} {OUTCOMES['cumulative_profit'].show(row['cumulative_profit'])}"
-                     + (f" (exit m{exits[row['firm']]})" if row["firm"] in exits else "") for row in firms)
+                     + (f" (exit m{exited[row['firm']]})" if row["firm"] in exited else "") for row in firms)
 
 
 def execute(config: SimConfig, directory: Path, progress: bool = False, overrides: Sequence[str] = ()) -> RunResult:
@@ -210,7 +208,7 @@ def _app(cfg: DictConfig) -> None:
         (directory / "error.txt").write_text(traceback.format_exc())
         return
     jobs.record(directory, status="complete", overrides=overrides, seed=config.seed, started=started,
-                wall_time=time.perf_counter() - clock, headline=headline(result, config.market.steps_per_year))
+                wall_time=time.perf_counter() - clock, headline=headline(result))
     if in_sweep:
         return
     print(summary_table(result))

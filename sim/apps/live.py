@@ -31,7 +31,7 @@ from PIL import Image
 
 from sim.output.figures import PANELS, InlineFigure, mark_exits, market_figure, market_series
 from sim.world.model import MarketModel
-from sim.world.outcomes import firm_outcomes
+from sim.world.outcomes import exits, firm_outcomes
 from sim.world.population import NO_FIRM, tally
 
 SAMPLED_CUSTOMERS = 300
@@ -195,10 +195,10 @@ class LiveCharts:
                 self.fitted.add(axis)
         if self.lines and axes[0].get_legend() is None:
             axes[0].legend(loc="upper left", fontsize=LIVE_FONT)
-        exits = int((~firms["alive"] & firms.groupby("firm", sort=False)["alive"].cummax()).sum()) if len(firms) else 0
-        if exits != self.exits:
+        ended = len(exits(firms)) if len(firms) else 0
+        if ended != self.exits:  # only when a firm exits: the marks are part of the kept frame
             mark_exits(self.figure, firms, self.model.config.market.steps_per_year)
-            self.exits = exits
+            self.exits = ended
         self.drawn_step = self.model.steps
         return self.figure
 
@@ -249,18 +249,14 @@ def outcomes_so_far(model: MarketModel) -> pd.DataFrame:
     segments = pd.DataFrame({name: np.concatenate(values) for name, values in columns.items()})
     segments["firm"] = np.asarray(model.config.firm_names, dtype=object)[segments["firm"].to_numpy()]
     rows = firm_outcomes(firms, segments, steps_per_year)
-    exits = {}
-    for name, history in firms.groupby("firm", sort=False):
-        traded = history["alive"].cummax()
-        gone = history[traded & ~history["alive"]]
-        exits[name] = "" if gone.empty else int(gone["step"].iloc[0])
+    exited = dict(exits(firms).itertuples(index=False))
     return pd.DataFrame({
         "strategy": [row["strategy"] for row in rows],
         "cumulative profit (M)": [round(row["cumulative_profit"] / 1e6, 2) for row in rows],
         "final share (%)": [round(100 * row["final_share"], 1) for row in rows],
         "retention a year (%)": [round(100 * row["annual_retention"], 1) for row in rows],
         "NPS": [round(row["mean_nps"], 1) for row in rows],
-        "out of business": [exits[row["firm"]] for row in rows],
+        "out of business": [int(exited[row["firm"]]) if row["firm"] in exited else "" for row in rows],
     }, index=pd.Index([row["firm"] for row in rows], name="firm"))
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.world.outcomes import exits
+
 if TYPE_CHECKING:
     import altair as alt
 
@@ -61,17 +63,10 @@ def run_charts(firms: pd.DataFrame, steps_per_year: int, horizon_years: float | 
 
 
 def exit_months(firms: pd.DataFrame, steps_per_year: int, labels: dict[str, str]) -> pd.DataFrame:
-    """The first month each firm is not alive after having been alive (firms entering later start not alive).
+    """Each exit (:func:`sim.world.outcomes.exits`) as the firm's legend label, its month and its year.
 
     ``labels`` are the firms' names in the charts' legend, by firm name.
     """
-    rows = []
-    for name, history in firms.sort_values("step").groupby("firm", observed=True, sort=False):
-        alive = history["alive"].astype(bool)
-        gone = history.loc[~alive & alive.cummax(), "step"]
-        if not gone.empty:
-            month = int(gone.iloc[0])
-            rows.append({"firm": labels[str(name)], "month": month, "year": month / steps_per_year})
-    return pd.DataFrame(rows, columns=["firm", "month", "year"])
-
-
+    ended = exits(firms)
+    return pd.DataFrame({"firm": [labels[str(name)] for name in ended["firm"]], "month": ended["step"].astype(int),
+                         "year": ended["step"] / steps_per_year}, columns=["firm", "month", "year"])

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from sim.world.outcomes import CUSTOMERS, MONEY, OUTCOMES, POINTS, PRICE, RATE, SHARE
+from sim.world.outcomes import CUSTOMERS, MONEY, OUTCOMES, POINTS, PRICE, RATE, SHARE, exits
 
 
 class InlineFigure(Figure):
@@ -137,17 +137,6 @@ def market_figure(firms: pd.DataFrame, steps_per_year: int = 12, *, horizon_year
     return figure
 
 
-def _exits(firms: pd.DataFrame) -> pd.DataFrame:
-    """The ``firm`` and ``step`` of each exit: a step in which a firm that was trading is no longer alive.
-
-    A firm outside the market before it enters has not exited.
-    """
-    ordered = firms.sort_values("step", kind="stable")
-    alive = ordered["alive"].astype(bool)
-    was_alive = alive.groupby(ordered["firm"], observed=True).shift(1, fill_value=False).astype(bool)
-    return ordered.loc[was_alive & ~alive, ["firm", "step"]]
-
-
 def mark_exits(figure: Figure, firms: pd.DataFrame, steps_per_year: int = 12) -> None:
     """Mark each exit on every panel of a :func:`market_figure`: an "x" at the line's last value and "exit m<step>".
 
@@ -158,7 +147,7 @@ def mark_exits(figure: Figure, firms: pd.DataFrame, steps_per_year: int = 12) ->
         for artist in [*axis.collections, *axis.texts]:
             if artist.get_gid() == _EXIT_MARK:
                 artist.remove()
-    ended = _exits(firms)
+    ended = exits(firms)
     if ended.empty:
         return
     lines = market_series(firms, steps_per_year)

@@ -92,6 +92,18 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (
 )}
 
 
+def exits(firms: pd.DataFrame) -> pd.DataFrame:
+    """The ``firm`` and ``step`` of each exit in a firms table: a step in which a firm that was trading is not alive.
+
+    A firm outside the market before it enters has not exited; each exit is
+    one row however many months the table runs on after it.
+    """
+    ordered = firms.sort_values("step", kind="stable")
+    alive = ordered["alive"].astype(bool)
+    was_alive = alive.groupby(ordered["firm"], observed=True).shift(1, fill_value=False).astype(bool)
+    return ordered.loc[was_alive & ~alive, ["firm", "step"]]
+
+
 def firm_outcomes(firms: pd.DataFrame, segments: pd.DataFrame, steps_per_year: int) -> list[dict[str, Any]]:
     """Every outcome of :data:`OUTCOMES` per firm, with the firm's strategy, survival, target and segment figures.
 

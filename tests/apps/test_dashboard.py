@@ -210,3 +210,17 @@ def test_the_page_displays_inside_jupyter():
     outputs = notebook.cells[0].outputs
     assert len(outputs) == 1 and "text" not in outputs[0], outputs  # the widget, and nothing on stderr
     assert "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+
+
+def test_an_exit_is_marked_once_not_redrawn_every_month_after(monkeypatch):
+    """The marks are part of the kept frame: marking again every month after an exit redrew it every month."""
+    import sim.apps.live
+
+    marked = []
+    monkeypatch.setattr(sim.apps.live, "mark_exits", lambda *args: marked.append(args))
+    model = DashboardMarket(customers=2_000, seed=1, dials={"events": "[{kind:exit,firm:obsessed,month:3}]"})
+    charts = LiveCharts(model)
+    for _ in range(12):
+        model.step()
+        charts.png()
+    assert charts.exits == 1 and len(marked) == 1
