@@ -32,7 +32,7 @@ from sim.clv.gammagamma import GammaGammaFit
 from sim.clv.likelihood import Estimate
 from sim.clv.translog import WEEKS_PER_YEAR, Cohort
 from sim.config.schema import PurchaseConfig
-from sim.world.purchases import count_purchases, draw_habits, drop_out, time_alive
+from sim.world.purchases import count_purchases, draw_habits, drop_out, still_present, time_alive
 
 BOUNDS = {  # per year, and gamma shapes; searched on a log scale
     "rate": (0.3, 60.0),
@@ -225,7 +225,7 @@ class Fit:
     def remaining(self, years: float) -> float:
         """The share of a closed segment of these customers still in the market after ``years``."""
         p = self.purchases
-        return float((1.0 + p.dropout * years / p.dropout_shape) ** -p.dropout_shape) if p.dropout > 0 else 1.0
+        return float(still_present(p.dropout, p.dropout_shape, years))
 
 
 def amount_shape(amounts: np.ndarray) -> tuple[float, float]:

@@ -36,10 +36,11 @@ from scipy.optimize import brentq
 
 from sim.clv import paretonbd
 from sim.clv.calibration import SINGLE_SEGMENT, Fit
-from sim.clv.translog import DAYS_PER_YEAR, WEEKS_PER_YEAR, Cohort
+from sim.clv.translog import DAYS_PER_YEAR, Cohort
 from sim.config import load_config
 from sim.config.schema import SimConfig
 from sim.output.files import atomic_write_text
+from sim.world.purchases import still_present
 from sim.world.run import run_model
 
 #: Simulated customers at most in the scenario; a larger log is simulated at a scale above 1.
@@ -164,15 +165,13 @@ def size_after(years: float, dropout: float, dropout_shape: float, arrivals: flo
     """A one-segment market's expected potential customers after ``years``, as a share of its start.
 
     Its starting customers remain with the gamma-mixed dropout's survival
-    ``(1 + dropout t / shape) ** -shape``; ``arrivals`` a year (a share of
+    (:func:`sim.world.purchases.still_present`); ``arrivals`` a year (a share of
     the start) from month ``from_month`` on remain likewise from their own
     arrival.
     """
-    def remaining(t: np.ndarray) -> np.ndarray:
-        return (1.0 + dropout * t / dropout_shape) ** -dropout_shape
-
     since = np.linspace(0.0, max(years - from_month / 12, 0.0), 2001)
-    return float(remaining(np.array(years)) + arrivals * np.trapezoid(remaining(since), since))
+    return float(still_present(dropout, dropout_shape, years)
+                 + arrivals * np.trapezoid(still_present(dropout, dropout_shape, since), since))
 
 
 def acquisition_rate(cohort: Cohort) -> float:
@@ -189,24 +188,15 @@ def timing(fit: Fit, cohort: Cohort) -> float:
     spread of days; the log's count is scaled by this so that the dropout
     search sees only what the market's switching takes.
     """
-    one_day = paretonbd.expected_cumulative(as_paretonbd(fit), np.full(cohort.size, cohort.birth.mean()),
+    process = paretonbd.from_dials(fit.purchases)
+    one_day = paretonbd.expected_cumulative(process, np.full(cohort.size, cohort.birth.mean()),
                                             np.array([cohort.calibration_span]))
     return float(one_day[0] / expected_total(fit, cohort))
 
 
-def as_paretonbd(fit: Fit) -> paretonbd.ParetoNBDFit:
-    """The fitted process as a Pareto/NBD in weeks, whichever method fitted it.
-
-    The inverse of :func:`sim.clv.paretonbd.purchase_dials`.
-    """
-    p = fit.purchases
-    return paretonbd.ParetoNBDFit(r=p.rate_shape, alpha=p.rate_shape * WEEKS_PER_YEAR / p.rate, s=p.dropout_shape,
-                                  beta=p.dropout_shape * WEEKS_PER_YEAR / p.dropout, search=None)
-
-
 def expected_total(fit: Fit, cohort: Cohort) -> float:
     """The repeat purchases the fitted process expects of the cohort by the calibration end."""
-    return float(paretonbd.expected_cumulative(as_paretonbd(fit), cohort.birth,
+    return float(paretonbd.expected_cumulative(paretonbd.from_dials(fit.purchases), cohort.birth,
                                                np.array([cohort.calibration_span]))[0])
 
 
@@ -312,7 +302,7 @@ def build(fit: Fit, cohort: Cohort, name: str, firms: str = "default", firm: str
                     f"the log's {target:,.0f} ({SEARCH_SEEDS} seeds per try)")
         dropout = calibrate_dropout(load, firm, months, target, fitted)
         if arrivals == "hold":
-            rate = 1.0 - (1.0 + dropout / fit.purchases.dropout_shape) ** -fit.purchases.dropout_shape
+            rate = 1.0 - float(still_present(dropout, fit.purchases.dropout_shape, 1.0))
         on_progress(f"checking in {CHECK_SEEDS} fresh runs")
         config = load(dropout)
         checks = np.array([firm_purchases(config, firm, months, seed)

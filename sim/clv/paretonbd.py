@@ -44,14 +44,15 @@ class ParetoNBDFit:
 
     Purchase rates are gamma(r, alpha) across customers (alpha in weeks), the
     dropout hazards gamma(s, beta). ``search`` says how the estimate was
-    found (how many starts reached it) and its log-likelihood.
+    found (how many starts reached it) and its log-likelihood; None for a
+    process given by its dials (:func:`from_dials`), not estimated.
     """
 
     r: float
     alpha: float
     s: float
     beta: float
-    search: Estimate
+    search: Estimate | None
 
 
 def log_likelihood(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -88,6 +89,13 @@ def purchase_dials(fit: ParetoNBDFit, amount_shape: float = 0.0) -> PurchaseConf
     """
     return PurchaseConfig(process="poisson", rate=WEEKS_PER_YEAR * fit.r / fit.alpha, rate_shape=fit.r,
                           amount_shape=amount_shape, dropout=WEEKS_PER_YEAR * fit.s / fit.beta, dropout_shape=fit.s)
+
+
+def from_dials(purchases: PurchaseConfig) -> ParetoNBDFit:
+    """The Pareto/NBD in weeks that a segment's Poisson ``purchases`` dials are: :func:`purchase_dials` inverted."""
+    p = purchases
+    return ParetoNBDFit(r=p.rate_shape, alpha=p.rate_shape * WEEKS_PER_YEAR / p.rate, s=p.dropout_shape,
+                        beta=p.dropout_shape * WEEKS_PER_YEAR / p.dropout, search=None)
 
 
 def _expected_new(fit: ParetoNBDFit, t: np.ndarray) -> np.ndarray:

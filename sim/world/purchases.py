@@ -96,6 +96,15 @@ def drop_out(habits: Habits, who: np.ndarray, dt: float | np.ndarray, rng: np.ra
     return rng.random(who.size) < -np.expm1(-habits.dropout[who] * dt)
 
 
+def still_present(dropout: float, dropout_shape: float, years: float | np.ndarray) -> float | np.ndarray:
+    """The share of a segment's customers not yet dropped out after ``years``.
+
+    The gamma-mixed exponential's survival, ``(1 + dropout t / shape) ** -shape``:
+    the Pareto/NBD's chance of being alive before any purchase is seen.
+    """
+    return (1.0 + dropout * np.asarray(years, dtype=float) / dropout_shape) ** -dropout_shape
+
+
 def time_alive(habits: Habits, who: np.ndarray, dt: np.ndarray, leaving: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
     """How long (years) each of customers ``who`` was in the market in a step of ``dt`` (m,) years.
