@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,7 +103,6 @@ class LogMarket:
         """The scenario file: ``# @package _global_``, what it is, its defaults and its values."""
         low, high = self.band
         about = [
-            "@package _global_",
             f"The customers of {source}, calibrated (sim/clv/market.py): held by {self.firm} at month 0",
             f"(the cohort's mean first-purchase day) among the rivals of firms={self.firms}.",
             f"Category dropout {self.dropout:.3f} a year (fitted: {self.fitted_dropout:.3f}, every loss the log sees),",
@@ -113,9 +112,7 @@ class LogMarket:
             f"New potential customers arrive at {self.arrivals:.3f} a year from month {self.arrivals_from}; "
             f"a spend of 1 is {self.unit:.2f} of the log's money a month.",
         ]
-        defaults = {"defaults": [{"override /segments": "single"}, {"override /firms": self.firms}]}
-        return ("".join(f"# {line}\n" for line in about) + yaml.safe_dump(defaults, sort_keys=False) + "\n"
-                + yaml.safe_dump(self.values, sort_keys=False))
+        return scenario_file(self.firms, self.values, about)
 
     @property
     def arrivals_from(self) -> int:
@@ -219,6 +216,13 @@ def scenario_values(fit: Fit, cohort: Cohort, firm: str, dropout: float, arrival
     return values
 
 
+def scenario_file(firms: str, values: dict, about: Sequence[str] = ()) -> str:
+    """A scenario's YAML: its package and ``about`` comments, the one-segment market and firms preset, ``values``."""
+    defaults = {"defaults": [{"override /segments": "single"}, {"override /firms": firms}]}
+    return ("".join(f"# {line}\n" for line in ("@package _global_", *about))
+            + yaml.safe_dump(defaults, sort_keys=False) + "\n" + yaml.safe_dump(values, sort_keys=False))
+
+
 def firm_purchases(config: SimConfig, firm: str, months: float, seed: int) -> tuple[float, float]:
     """The firm's purchases over the first ``months`` of one run, and the share of its starting customers it lost.
 
@@ -293,9 +297,7 @@ def build(fit: Fit, cohort: Cohort, name: str, firms: str = "default", firm: str
         path = Path(folder) / "scenario" / f"{name}.yaml"
 
         def load(dropout: float) -> SimConfig:
-            market = LogMarket(name, firms, firm, scenario_values(fit, cohort, firm, dropout, rate, start),
-                               months, actual, target, fitted, dropout, np.zeros(1), 0.0, rate, expected, 0.0)
-            path.write_text(market.yaml("the log"))
+            path.write_text(scenario_file(firms, scenario_values(fit, cohort, firm, dropout, rate, start)))
             return load_config([f"scenario={name}"], config_dirs=[folder])
 
         on_progress(f"setting the category dropout so {firm}'s repeat purchases over {months:.2f} months match "
