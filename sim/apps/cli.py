@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import hydra
-import pandas as pd
 from hydra import compose
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
@@ -33,7 +32,7 @@ from sim.config.schema import SimConfig, register_configs
 from sim.output import jobs
 from sim.output.files import atomic_write_text, write_figure
 from sim.sweeps.driver import SweepInterrupted, interrupted, job_overrides, one_job_per_configuration
-from sim.world.outcomes import OUTCOMES, exits
+from sim.world.outcomes import OUTCOMES, exits, headline_table, nobody_sentence
 from sim.world.results import RunResult
 
 log = logging.getLogger(__name__)
@@ -123,17 +122,8 @@ class KeepOtherResults(Callback):
 
 def summary_table(result: RunResult) -> str:
     """The per-firm headline table printed at the end of a run, the share buying from nobody and the market's size."""
-    columns = ["firm", "strategy", *TABLE_OUTCOMES, "main_target_segment"]
-    frame = pd.DataFrame(result.summary["firms"])[columns]
-    formatters = {name: OUTCOMES[name].show for name in TABLE_OUTCOMES}
-    headers = ["firm", "strategy", *(OUTCOMES[name].heading for name in TABLE_OUTCOMES), "target"]
-    market = result.summary["firms"][0]
-    started = result.summary["total_customers"]
-    size = market["market_size"]
-    change = "" if round(size) == started else f" (it started with {started:,})"
-    return (frame.to_string(index=False, formatters=formatters, header=headers)
-            + f"\nbuying from nobody at the end: {market['no_firm_share']:.1%} of {size:,.0f} potential customers"
-            + change)
+    return (headline_table(result.summary, TABLE_OUTCOMES).to_string(index=False)
+            + "\n" + nobody_sentence(result.summary))
 
 
 def headline(result: RunResult) -> str:

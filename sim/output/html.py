@@ -21,7 +21,7 @@ import pandas as pd
 from sim import extras
 from sim.config.schema import SimConfig
 from sim.output.charts import run_charts
-from sim.world.outcomes import MONEY, OUTCOMES
+from sim.world.outcomes import MONEY, OUTCOMES, headline_table, nobody_sentence
 from sim.world.results import RunResult
 
 if TYPE_CHECKING:
@@ -64,8 +64,8 @@ def run_page(result: RunResult, config: SimConfig, command_line: str, outcomes: 
             "<h2>The firms over time</h2>",
             "<p>Hover a line for its values; a dashed line marks the month a firm exits.</p>",
             _embed(run_charts(result.firms, market.steps_per_year), "firms-over-time"),
-            "<h2>Headline figures</h2>", _table(_headlines(result.summary, outcomes)),
-            f"<p>{html.escape(_nobody_line(result.summary))}</p>",
+            "<h2>Headline figures</h2>", _table(headline_table(result.summary, outcomes)),
+            f"<p>{html.escape(nobody_sentence(result.summary).capitalize())}.</p>",
             "<h2>Run it again</h2>", f"<p><code>{html.escape(command_line)}</code></p>"]
     return _document(title, body)
 
@@ -120,22 +120,6 @@ def _embed(chart: alt.TopLevelMixin, element: str) -> str:
 
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, escape=True, border=0, na_rep="")
-
-
-def _headlines(summary: dict[str, Any], outcomes: Sequence[str]) -> pd.DataFrame:
-    """The per-firm headline table of ``market-sim``'s printout, its figures shown as the printout shows them."""
-    rows = [{"firm": row["firm"], "strategy": row["strategy"],
-             **{OUTCOMES[name].heading: OUTCOMES[name].show(row[name]) for name in outcomes},
-             "target": row["main_target_segment"]} for row in summary["firms"]]
-    return pd.DataFrame(rows)
-
-
-def _nobody_line(summary: dict[str, Any]) -> str:
-    market = summary["firms"][0]
-    started = summary["total_customers"]
-    size = market["market_size"]
-    change = "" if round(size) == started else f" (it started with {started:,})"
-    return f"Buying from nobody at the end: {market['no_firm_share']:.1%} of {size:,.0f} potential customers{change}."
 
 
 def _markdown(lines: Sequence[str]) -> str:

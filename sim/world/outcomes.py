@@ -92,6 +92,21 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in (
 )}
 
 
+def headline_table(summary: dict[str, Any], outcomes: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """A run's per-firm ``outcomes`` as its printout and its page show them: firm, strategy, each figure, target."""
+    return pd.DataFrame([{"firm": row["firm"], "strategy": row["strategy"],
+                          **{OUTCOMES[name].heading: OUTCOMES[name].show(row[name]) for name in outcomes},
+                          "target": row["main_target_segment"]} for row in summary["firms"]])
+
+
+def nobody_sentence(summary: dict[str, Any]) -> str:
+    """The share of a run's potential customers buying from nobody at the end, of how many (and how many at first)."""
+    market = summary["firms"][0]
+    started, size = summary["total_customers"], market["market_size"]
+    change = "" if round(size) == started else f" (it started with {started:,})"
+    return f"buying from nobody at the end: {market['no_firm_share']:.1%} of {size:,.0f} potential customers{change}"
+
+
 def exits(firms: pd.DataFrame) -> pd.DataFrame:
     """The ``firm`` and ``step`` of each exit in a firms table: a step in which a firm that was trading is not alive.
 
